@@ -1,0 +1,118 @@
+"""Settings: defaults, an optional grafana.ini-style file, then GF_<SECTION>_<KEY> environment variables.
+
+One table (SETTINGS) maps each ini section/key to the Flask config key dashsnap reads, its type and its
+default. Nothing here imports Flask, so the loading rules can be tested on their own.
+"""
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Setting:
+    section: str
+    key: str
+    config_key: str
+    type: type
+    default: Any
+    secret: bool = False
+
+    @property
+    def env_var(self) -> str:
+        return f"GF_{self.section.replace('.', '_')}_{self.key}".upper()
+
+
+SETTINGS = [
+    Setting("server", "protocol", "DASHSNAP_PROTOCOL", str, "http"),
+    Setting("server", "domain", "DASHSNAP_DOMAIN", str, "localhost"),
+    Setting("server", "http_addr", "DASHSNAP_HTTP_ADDR", str, "0.0.0.0"),
+    Setting("server", "http_port", "DASHSNAP_HTTP_PORT", int, 3000),
+    Setting("server", "root_url", "DASHSNAP_ROOT_URL", str, "%(protocol)s://%(domain)s:%(http_port)s/"),
+    Setting("server", "max_body_bytes", "DASHSNAP_MAX_BODY_BYTES", int, 16 * MIB),
+    Setting("server", "threads", "DASHSNAP_THREADS", int, 8),
+    Setting("paths", "data", "DASHSNAP_DATA_DIR", str, "data"),
+    Setting("security", "admin_user", "DASHSNAP_ADMIN_USER", str, "admin"),
+    Setting("security", "admin_password", "DASHSNAP_ADMIN_PASSWORD", str, "admin", secret=True),
+    Setting("security", "secret_key", "DASHSNAP_SECRET_KEY", str, "", secret=True),
+    Setting("snapshots", "enabled", "DASHSNAP_SNAPSHOTS_ENABLED", bool, True),
+    Setting("snapshots", "external_enabled", "DASHSNAP_EXTERNAL_ENABLED", bool, False),
+    Setting("snapshots", "external_snapshot_url", "DASHSNAP_EXTERNAL_SNAPSHOT_URL", str, ""),
+    Setting("snapshots", "external_snapshot_name", "DASHSNAP_EXTERNAL_SNAPSHOT_NAME", str, "Publish to snapshot server"),
+    Setting("snapshots", "public_mode", "DASHSNAP_SNAPSHOTS_PUBLIC_MODE", bool, False),
+    Setting("snapshots", "public", "DASHSNAP_SNAPSHOTS_PUBLIC", bool, True),
+    Setting("snapshots", "max_expires", "DASHSNAP_MAX_EXPIRES", int, 0),
+    Setting("snapshots", "cleanup_interval", "DASHSNAP_CLEANUP_INTERVAL", int, 600),
+]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting whose value cannot be used; the message names the setting and where it came from."""
+
+
+def _convert(setting: Setting, raw: str, origin: str) -> Any:
+    value = raw.strip()
+    if setting.type is bool:
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise ConfigError(f"[{setting.section}] {setting.key} from {origin}: expected true or false, got {value!r}")
+    if setting.type is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"[{setting.section}] {setting.key} from {origin}: expected a whole number, "
+                              f"got {value!r}") from None
+    return value
+
+
+def _read_ini(path: str) -> configparser.RawConfigParser:
+    # Raw: Grafana's own files are not Python-interpolated, and a '%' in a password must stay as it is.
+    parser = configparser.RawConfigParser(inline_comment_prefixes=None)
+    try:
+        with open(path, encoding="utf-8") as ini_file:
+            parser.read_file(ini_file)
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    except configparser.Error as error:
+        raise ConfigError(f"config file {path} is not a valid ini file: {error}") from None
+    return parser
+
+
+def _expand_root_url(config: dict[str, Any]) -> str:
+    root_url = config["DASHSNAP_ROOT_URL"]
+    for name, key in (("protocol", "DASHSNAP_PROTOCOL"), ("domain", "DASHSNAP_DOMAIN"),
+                      ("http_port", "DASHSNAP_HTTP_PORT")):
+        root_url = root_url.replace(f"%({name})s", str(config[key]))
+    return root_url if root_url.endswith("/") else root_url + "/"
+
+
+def load_config(ini_path: str | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the effective settings as DASHSNAP_* keys: defaults < ini file < GF_* environment.
+
+    The ini path comes from the argument, else GF_PATHS_CONFIG; no file is read when neither names one.
+    """
+    environ = os.environ if environ is None else environ
+    ini_path = ini_path or environ.get("GF_PATHS_CONFIG") or None
+    parser = _read_ini(ini_path) if ini_path else None
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        if parser is not None and parser.has_option(setting.section, setting.key):
+            value = _convert(setting, parser.get(setting.section, setting.key), ini_path)
+        if setting.env_var in environ:
+            value = _convert(setting, environ[setting.env_var], setting.env_var)
+        config[setting.config_key] = value
+    config["DASHSNAP_ROOT_URL"] = _expand_root_url(config)
+    config["DASHSNAP_CONFIG_FILE"] = ini_path or ""
+    return config
+
