@@ -1,0 +1,52 @@
+"""The directory-based JSON store. Nothing outside this package knows where or how documents are kept."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from . import documents
+from .accounts import ApiKeyStore, OrgStore, UserStore
+from .documents import UnsafeName
+from .errors import Conflict
+from .index import Index
+from .snapshots import SnapshotStore
+
+__all__ = ["Conflict", "Store", "UnsafeName", "open_store"]
+
+
+class Store:
+    """One data dir: every resource's store, sharing one index."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.index = Index(data_dir / "index.sqlite3")
+        self.orgs = OrgStore(data_dir, self.index)
+        self.users = UserStore(data_dir, self.index)
+        self.api_keys = ApiKeyStore(data_dir, self.index)
+        self.snapshots = SnapshotStore(data_dir, self.index)
+        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots]
+
+    def reconcile(self) -> None:
+        """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
+        with documents.lock(self.data_dir / ".reconcile.lock"):
+            for resource in self._resources:
+                resource.reconcile()
+
+    def secret_key(self, new_secret: Callable[[], str]) -> str:
+        """The data dir's own secret key (mode 0600), made with new_secret on first use."""
+        path = self.data_dir / "secret_key"
+        try:
+            documents.create_file(path, new_secret().encode())
+        except FileExistsError:
+            pass
+        return path.read_text().strip()
+
+    def is_writable(self) -> bool:
+        return documents.is_writable(self.data_dir)
+
+
+def open_store(data_dir: str | Path) -> Store:
+    store = Store(Path(data_dir))
+    store.reconcile()
+    return store

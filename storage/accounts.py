@@ -1,0 +1,155 @@
+"""Orgs, users and API keys.
+
+Layout: `orgs/<org_id>/org.json`, `orgs/<org_id>/api_keys/<key_id>.json`, `users/<user_id>.json`. A user's
+org memberships and roles live in the user document (`orgs: {"<org_id>": "<role>"}`); passwords and key
+secrets arrive here already hashed.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from . import documents
+from .errors import Conflict
+from .ids import Sequence
+from .index import Collection, Index
+from .timestamps import rfc3339, seconds
+
+
+class OrgStore:
+    def __init__(self, root: Path, index: Index):
+        self._folder = root / "orgs"
+        self._ids = Sequence(root / "sequences", "orgs")
+        self._lock = documents.lock(self._folder / ".orgs.lock")
+        self._documents = Collection(
+            index, root, "orgs", {"id": "INTEGER UNIQUE", "name_folded": "TEXT UNIQUE"}, "orgs/*/org.json",
+            lambda org: {"id": org["id"], "name_folded": org["name"].casefold()})
+
+    def _path(self, org_id: int) -> Path:
+        return self._folder / str(int(org_id)) / "org.json"
+
+    def reconcile(self) -> None:
+        self._documents.reconcile()
+
+    def get(self, org_id: int) -> dict[str, Any] | None:
+        return self._documents.read(self._path(org_id))
+
+    def create(self, name: str) -> dict[str, Any]:
+        """Create an org under the next id; Conflict("name") when the name is taken (case-insensitively)."""
+        with self._lock:
+            if self._documents.select("name_folded = ?", (name.casefold(),), columns="id"):
+                raise Conflict("name")
+            now = rfc3339(time.time())
+            org = {"id": self._ids.next(), "name": name, "created": now, "updated": now}
+            self._documents.create(self._path(org["id"]), org)
+        return org
+
+    def ensure_main_org(self, name: str) -> dict[str, Any]:
+        """Org 1, created on first start."""
+        with self._lock:
+            org = self.get(1)
+            if org is None:
+                org = {"id": 1, "name": name, "created": rfc3339(time.time()), "updated": rfc3339(time.time())}
+                self._documents.save(self._path(1), org)
+        return org
+
+
+def _user_row(user: dict) -> dict:
+    return {"id": user["id"], "login_folded": user["login"].casefold(), "email_folded": user["email"].casefold()}
+
+
+class UserStore:
+    def __init__(self, root: Path, index: Index):
+        self._folder = root / "users"
+        self._ids = Sequence(root / "sequences", "users")
+        self._lock = documents.lock(self._folder / ".users.lock")
+        self._documents = Collection(
+            index, root, "users",
+            {"id": "INTEGER UNIQUE", "login_folded": "TEXT UNIQUE", "email_folded": "TEXT UNIQUE"},
+            "users/*.json", _user_row)
+
+    def _path(self, user_id: int) -> Path:
+        return self._folder / f"{int(user_id)}.json"
+
+    def reconcile(self) -> None:
+        self._documents.reconcile()
+
+    def get(self, user_id: int) -> dict[str, Any] | None:
+        return self._documents.read(self._path(user_id))
+
+    def find_by_login_or_email(self, login_or_email: str) -> dict[str, Any] | None:
+        """Grafana's rule: a name containing '@' is looked up as an email, anything else as a login."""
+        column = "email_folded" if "@" in login_or_email else "login_folded"
+        rows = self._documents.select(f"{column} = ?", (login_or_email.casefold(),), columns="id")
+        return self.get(rows[0]["id"]) if rows else None
+
+    def count(self) -> int:
+        return self._documents.select(columns="count(*) AS n")[0]["n"]
+
+    def create(self, *, login: str, email: str, name: str, password_hash: str, is_server_admin: bool,
+               org_roles: dict[int, str]) -> dict[str, Any]:
+        """Create a user under the next id; Conflict("login") or Conflict("email") when taken."""
+        with self._lock:
+            for field, value in (("login", login), ("email", email)):
+                if self._documents.select(f"{field}_folded = ?", (value.casefold(),), columns="id"):
+                    raise Conflict(field)
+            now = rfc3339(time.time())
+            user = {"id": self._ids.next(), "login": login, "email": email, "name": name,
+                    "passwordHash": password_hash, "isGrafanaAdmin": is_server_admin,
+                    "orgId": min(org_roles) if org_roles else 0,
+                    "orgs": {str(org_id): role for org_id, role in org_roles.items()},
+                    "created": now, "updated": now}
+            self._documents.create(self._path(user["id"]), user)
+        return user
+
+
+def _key_row(api_key: dict) -> dict:
+    expires = api_key.get("expires")
+    return {"id": api_key["id"], "org_id": api_key["orgId"], "name": api_key["name"], "role": api_key["role"],
+            "expires": expires, "expires_at": seconds(expires) if expires else None}
+
+
+class ApiKeyStore:
+    def __init__(self, root: Path, index: Index):
+        self._root = root
+        self._ids = Sequence(root / "sequences", "api_keys")
+        self._lock = documents.lock(root / "orgs" / ".api_keys.lock")
+        self._documents = Collection(
+            index, root, "api_keys",
+            {"id": "INTEGER UNIQUE", "org_id": "INTEGER", "name": "TEXT", "role": "TEXT", "expires": "TEXT",
+             "expires_at": "REAL"},
+            "orgs/*/api_keys/*.json", _key_row, indexes=["org_id, name"])
+
+    def _path(self, org_id: int, key_id: int) -> Path:
+        return self._root / "orgs" / str(int(org_id)) / "api_keys" / f"{int(key_id)}.json"
+
+    def reconcile(self) -> None:
+        self._documents.reconcile()
+
+    def create(self, *, org_id: int, name: str, role: str, key_hash: str,
+               expires_at: float | None) -> dict[str, Any]:
+        """Create a key under the next id; Conflict("name") when the org has a key of that name."""
+        with self._lock:
+            if self._documents.select("org_id = ? AND name = ?", (org_id, name), columns="id"):
+                raise Conflict("name")
+            api_key = {"id": self._ids.next(), "orgId": org_id, "name": name, "role": role, "keyHash": key_hash,
+                       "expires": rfc3339(expires_at) if expires_at else None, "created": rfc3339(time.time())}
+            self._documents.create(self._path(org_id, api_key["id"]), api_key)
+        return api_key
+
+    def find(self, org_id: int, name: str) -> dict[str, Any] | None:
+        rows = self._documents.select("org_id = ? AND name = ?", (org_id, name), columns="id")
+        return self._documents.read(self._path(org_id, rows[0]["id"])) if rows else None
+
+    def list_for_org(self, org_id: int, *, include_expired: bool = False) -> list[dict[str, Any]]:
+        """The org's keys ordered by name: id, name, role and expires (None for never); no secrets."""
+        where, params = "org_id = ?", [org_id]
+        if not include_expired:
+            where += " AND (expires_at IS NULL OR expires_at > ?)"
+            params.append(time.time())
+        return self._documents.select(where, params, order_by="name", columns="id, name, role, expires")
+
+    def delete(self, org_id: int, key_id: int) -> bool:
+        """Delete the org's key; False when the org has no key with that id."""
+        return self._documents.delete(self._path(org_id, key_id))

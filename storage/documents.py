@@ -1,0 +1,140 @@
+"""The only module that touches the file system: safe names, durable writes, reads, deletes, scans, locks.
+
+A write never leaves a torn document: the bytes go to a temporary file in the target's own folder, are
+fsynced, then renamed over the target (or hard-linked to it when the name must be new), and the folder is
+fsynced so the rename itself survives a crash.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from filelock import FileLock
+
+from .. import jsoncodec
+
+# Names that come from URLs or payloads (snapshot keys, slugs) become file names only through this pattern,
+# so no input can climb out of its folder or hide as a dotfile.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-]{1,128}")
+TEMP_PREFIX = ".tmp-"
+STALE_TEMP_SECONDS = 3600
+
+
+class UnsafeName(ValueError):
+    """A name that may not become part of a path."""
+
+
+def safe_name(name: str) -> str:
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
+        raise UnsafeName(name)
+    return name
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_temp(folder: Path, data: bytes) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, temp_path = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as temp_file:
+            temp_file.write(data)
+            temp_file.flush()
+            os.fsync(temp_file.fileno())
+    except BaseException:
+        os.unlink(temp_path)
+        raise
+    return temp_path
+
+
+def write_document(path: Path, document: object) -> None:
+    """Replace (or create) the document at path atomically and durably."""
+    temp_path = _write_temp(path.parent, jsoncodec.dumps(document))
+    try:
+        os.replace(temp_path, path)
+    except BaseException:
+        os.unlink(temp_path)
+        raise
+    _fsync_dir(path.parent)
+
+
+def create_document(path: Path, document: object) -> None:
+    """Create the document at path atomically; raise FileExistsError when a document already has that name."""
+    create_file(path, jsoncodec.dumps(document))
+
+
+def create_file(path: Path, data: bytes) -> None:
+    """Create path with data (mode 0600) atomically; raise FileExistsError when the name is taken."""
+    temp_path = _write_temp(path.parent, data)
+    try:
+        os.link(temp_path, path)  # unlike rename, link refuses to replace an existing name
+    finally:
+        os.unlink(temp_path)
+    _fsync_dir(path.parent)
+
+
+def read_document(path: Path) -> object | None:
+    """The parsed document at path, or None when there is none."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return jsoncodec.loads(data)
+
+
+def remove_document(path: Path) -> bool:
+    """Delete the document; True when this call removed it (a concurrent deleter may have won)."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    _fsync_dir(path.parent)
+    return True
+
+
+def scan_documents(folder: Path, pattern: str) -> Iterator[tuple[Path, int]]:
+    """Yield (path, mtime_ns) of every document under folder matching the glob pattern; old temp files
+    that a crashed writer left behind are removed on the way."""
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for path in folder.glob(pattern):
+        if path.name.startswith("."):
+            continue
+        try:
+            yield path, path.stat().st_mtime_ns
+        except FileNotFoundError:
+            continue
+    for temp in folder.glob(f"**/{TEMP_PREFIX}*"):
+        try:
+            if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
+                temp.unlink()
+        except FileNotFoundError:
+            continue
+
+
+def mtime_ns(path: Path) -> int:
+    return path.stat().st_mtime_ns
+
+
+def lock(path: Path) -> FileLock:
+    """An inter-process (and inter-thread) lock held in a file beside the data it guards."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path), timeout=30)
+
+
+def is_writable(folder: Path) -> bool:
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=TEMP_PREFIX):
+            return True
+    except OSError:
+        return False

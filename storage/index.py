@@ -1,0 +1,155 @@
+"""The index: a SQLite file that lists documents so no request has to read them all.
+
+It is a cache. Each row records the document's path and mtime; `Collection.reconcile` brings the rows back in
+line with the files (rows for missing files go, new or changed files are read again), and a missing, corrupt
+or outdated index file is simply rebuilt. SQLite's own locking lets several processes share it.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import documents
+
+SCHEMA_VERSION = "1"
+log = logging.getLogger(__name__)
+
+
+class Index:
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        self._prepare()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA busy_timeout = 30000")
+        # A cache that can be rebuilt from the files needs no fsync of its own.
+        connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+    def _prepare(self) -> None:
+        try:
+            self._open_checked()
+        except sqlite3.DatabaseError as error:
+            log.warning("index %s is unreadable (%s); rebuilding it from the documents", self.path, error)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self._open_checked()
+
+    def _open_checked(self) -> None:
+        connection = self._connect()
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+        row = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is None or row["value"] != SCHEMA_VERSION:
+            tables = [r["name"] for r in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta'")]
+            for table in tables:
+                connection.execute(f'DROP TABLE "{table}"')
+            connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self._local.connection = connection
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.connection.execute(sql, params)]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self.connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
+@dataclass
+class Collection:
+    """Documents of one kind under the data dir, with one index table that lists them."""
+
+    index: Index
+    root: Path
+    table: str
+    columns: dict[str, str]            # column name -> SQL type and constraints
+    pattern: str                       # glob, relative to root, that finds every document of the kind
+    row_of: Callable[[dict], dict]     # index columns of one document
+    indexes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        columns = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
+        self.index.connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, {columns})")
+        for number, columns_of_index in enumerate(self.indexes):
+            self.index.connection.execute(
+                f"CREATE INDEX IF NOT EXISTS {self.table}_{number} ON {self.table} ({columns_of_index})")
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def _put_row(self, connection: sqlite3.Connection, path: Path, document: dict) -> None:
+        row = self.row_of(document)
+        names = ["path", "mtime_ns", *row]
+        connection.execute(
+            f"INSERT OR REPLACE INTO {self.table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [self._relative(path), documents.mtime_ns(path), *row.values()])
+
+    def create(self, path: Path, document: dict) -> None:
+        """Write a new document; FileExistsError when its name is taken."""
+        documents.create_document(path, document)
+        with self.index.transaction() as connection:
+            self._put_row(connection, path, document)
+
+    def save(self, path: Path, document: dict) -> None:
+        documents.write_document(path, document)
+        with self.index.transaction() as connection:
+            self._put_row(connection, path, document)
+
+    def read(self, path: Path) -> dict | None:
+        return documents.read_document(path)
+
+    def delete(self, path: Path) -> bool:
+        removed = documents.remove_document(path)
+        self.index.connection.execute(f"DELETE FROM {self.table} WHERE path = ?", (self._relative(path),))
+        return removed
+
+    def select(self, where: str = "1", params: tuple | list = (), *, order_by: str = "rowid",
+               limit: int | None = None, columns: str = "*") -> list[dict[str, Any]]:
+        sql = f"SELECT {columns} FROM {self.table} WHERE {where} ORDER BY {order_by}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.index.query(sql, params)
+
+    def reconcile(self) -> None:
+        """Make the index table list exactly the documents on disk."""
+        indexed = {row["path"]: row["mtime_ns"] for row in self.select(columns="path, mtime_ns")}
+        on_disk = set()
+        with self.index.transaction() as connection:
+            for path, mtime in documents.scan_documents(self.root, self.pattern):
+                relative = self._relative(path)
+                on_disk.add(relative)
+                if indexed.get(relative) == mtime:
+                    continue
+                try:
+                    document = documents.read_document(path)
+                    if isinstance(document, dict):
+                        self._put_row(connection, path, document)
+                except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
+                    log.warning("not indexing %s: %s", relative, error)
+            for relative in indexed.keys() - on_disk:
+                connection.execute(f"DELETE FROM {self.table} WHERE path = ?", (relative,))

@@ -1,0 +1,118 @@
+"""Snapshots: one document per view key, fanned out by a hash of the key so no folder grows past a few
+hundred files at 100,000 snapshots; the index lists them by org and finds them by delete-key hash."""
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+from . import documents
+from .errors import Conflict
+from .ids import Sequence
+from .index import Collection, Index
+from .timestamps import seconds
+
+LIST_FIELDS = "id, name, key, org_id, user_id, external, external_url, expires, created, updated"
+
+
+def _row(snapshot: dict) -> dict:
+    return {
+        "id": snapshot["id"],
+        "key": snapshot["key"],
+        "delete_key_hash": snapshot["deleteKeyHash"],
+        "org_id": snapshot["orgId"],
+        "user_id": snapshot["userId"],
+        "name": snapshot["name"],
+        "name_folded": snapshot["name"].casefold(),
+        "external": int(snapshot["external"]),
+        "external_url": snapshot["externalUrl"],
+        "expires_at": seconds(snapshot["expires"]),
+        "expires": snapshot["expires"],
+        "created": snapshot["created"],
+        "updated": snapshot["updated"],
+    }
+
+
+def _listed(row: dict) -> dict:
+    return {"id": row["id"], "name": row["name"], "key": row["key"], "orgId": row["org_id"],
+            "userId": row["user_id"], "external": bool(row["external"]), "externalUrl": row["external_url"],
+            "expires": row["expires"], "created": row["created"], "updated": row["updated"]}
+
+
+class SnapshotStore:
+    def __init__(self, root: Path, index: Index):
+        self._folder = root / "snapshots"
+        self._ids = Sequence(root / "sequences", "snapshots")
+        self._create_lock = documents.lock(self._folder / ".create.lock")
+        self._documents = Collection(
+            index, root, "snapshots",
+            {"id": "INTEGER UNIQUE", "key": "TEXT UNIQUE", "delete_key_hash": "TEXT UNIQUE", "org_id": "INTEGER",
+             "user_id": "INTEGER", "name": "TEXT", "name_folded": "TEXT", "external": "INTEGER",
+             "external_url": "TEXT", "expires_at": "REAL", "expires": "TEXT", "created": "TEXT", "updated": "TEXT"},
+            "snapshots/*/*.json", _row, indexes=["org_id, id", "expires_at"])
+
+    def _path(self, key: str) -> Path:
+        fan_out = hashlib.sha256(documents.safe_name(key).encode()).hexdigest()[:2]
+        return self._folder / fan_out / f"{key}.json"
+
+    def reconcile(self) -> None:
+        self._documents.reconcile()
+
+    def create(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """Store a new snapshot under the next id and return it.
+
+        Raises Conflict("key") or Conflict("deleteKey") when another snapshot holds either, and
+        UnsafeName for a key that cannot be a file name.
+        """
+        path = self._path(snapshot["key"])
+        # One creator at a time across threads and processes: the delete-key check and the id must not race.
+        with self._create_lock:
+            if self._documents.select("key = ?", (snapshot["key"],), columns="id"):
+                raise Conflict("key")
+            if self._documents.select("delete_key_hash = ?", (snapshot["deleteKeyHash"],), columns="id"):
+                raise Conflict("deleteKey")
+            record = {"id": self._ids.next(), **snapshot}
+            try:
+                self._documents.create(path, record)
+            except FileExistsError:
+                raise Conflict("key") from None
+        return record
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The whole snapshot (with its dashboard), or None when no snapshot has that key."""
+        try:
+            return self._documents.read(self._path(key))
+        except documents.UnsafeName:
+            return None
+
+    def find_by_delete_key_hash(self, delete_key_hash: str) -> dict[str, Any] | None:
+        rows = self._documents.select("delete_key_hash = ?", (delete_key_hash,), columns="key")
+        return self.get(rows[0]["key"]) if rows else None
+
+    def list_for_org(self, org_id: int, *, user_id: int | None = None, query: str = "", limit: int = 1000,
+                     now: float | None = None) -> list[dict[str, Any]]:
+        """Unexpired snapshots of the org, newest first, optionally only one user's and only names containing
+        query (case-insensitive); each as Grafana lists it, without dashboard or delete key."""
+        where, params = "org_id = ? AND expires_at > ?", [org_id, time.time() if now is None else now]
+        if user_id is not None:
+            where += " AND user_id = ?"
+            params.append(user_id)
+        if query:
+            where += " AND instr(name_folded, ?) > 0"
+            params.append(query.casefold())
+        rows = self._documents.select(where, params, order_by="id DESC", limit=limit, columns=LIST_FIELDS)
+        return [_listed(row) for row in rows]
+
+    def delete(self, key: str) -> bool:
+        """Remove the snapshot; False when it was already gone."""
+        return self._documents.delete(self._path(key))
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete every snapshot whose expiry has passed; return how many this call removed."""
+        expired = self._documents.select("expires_at <= ?", (time.time() if now is None else now,),
+                                         columns="key")
+        return sum(self.delete(row["key"]) for row in expired)
+
+    def count(self) -> int:
+        return self._documents.select(columns="count(*) AS n")[0]["n"]
