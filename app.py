@@ -1,0 +1,122 @@
+"""dashsnap: a small server that speaks Grafana's HTTP API and keeps everything as JSON files.
+
+`create_app(config)` builds the app; `python app.py [--config grafana.ini]` serves it with waitress.
+"""
+from __future__ import annotations
+
+if not __package__:  # `python app.py` from a checkout: import this folder as the `dashsnap` package
+    import os
+    import sys
+    import types
+
+    sys.modules["dashsnap"] = types.ModuleType("dashsnap")
+    sys.modules["dashsnap"].__path__ = [os.path.dirname(os.path.abspath(__file__))]
+    __package__ = "dashsnap"
+
+import argparse
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import security
+from .blueprints import build_blueprint
+from .blueprints.context import EXTENSION, DashSnapState
+from .blueprints.errors import register_error_handlers
+from .config import ConfigError, load_config
+from .storage import Conflict, Store, open_store
+
+log = logging.getLogger("dashsnap")
+MAIN_ORG_NAME = "Main Org."
+
+
+def _bootstrap_accounts(store: Store, settings: Mapping[str, Any]) -> None:
+    """Org 1 and the server admin, on the first start of a data dir."""
+    store.orgs.ensure_main_org(MAIN_ORG_NAME)
+    if store.users.count() == 0:
+        login = settings["DASHSNAP_ADMIN_USER"]
+        try:
+            store.users.create(login=login, email=f"{login}@localhost" if "@" not in login else login, name="",
+                               password_hash=security.hash_password(settings["DASHSNAP_ADMIN_PASSWORD"]),
+                               is_server_admin=True, org_roles={1: "Admin"})
+        except Conflict:
+            pass  # another process bootstrapped the same data dir at the same moment
+
+
+def _sweep_expired_snapshots(store: Store, interval: int) -> None:
+    """Remove expired snapshots now, then every interval seconds in a daemon thread (0: only now)."""
+    removed = store.snapshots.purge_expired()
+    if removed:
+        log.info("removed %d expired snapshots", removed)
+    if interval <= 0:
+        return
+
+    def sweep_forever() -> None:
+        while not stopped.wait(interval):
+            try:
+                store.snapshots.purge_expired()
+            except Exception:  # a failed sweep must not end the sweeping
+                log.exception("expired snapshot sweep failed")
+
+    stopped = threading.Event()
+    threading.Thread(target=sweep_forever, name="dashsnap-sweeper", daemon=True).start()
+
+
+class DashSnap:
+    """The Flask extension: `DashSnap(app)` or `DashSnap().init_app(app)` wires the store and the routes."""
+
+    def __init__(self, app: Flask | None = None, *, url_prefix: str = ""):
+        if app is not None:
+            self.init_app(app, url_prefix=url_prefix)
+
+    def init_app(self, app: Flask, *, url_prefix: str = "") -> None:
+        if EXTENSION in app.extensions:
+            raise RuntimeError("dashsnap is already set up on this app; use the existing one")
+        for key, value in load_config(environ={}).items():
+            app.config.setdefault(key, value)
+        settings = {key: value for key, value in app.config.items() if key.startswith("DASHSNAP_")}
+        store = open_store(Path(settings["DASHSNAP_DATA_DIR"]))
+        secret_key = settings["DASHSNAP_SECRET_KEY"] or store.secret_key(security.new_secret_key)
+        _bootstrap_accounts(store, settings)
+        app.extensions[EXTENSION] = DashSnapState(store=store, settings=settings,
+                                                  passwords=security.PasswordChecker(secret_key))
+        app.register_blueprint(build_blueprint(), url_prefix=url_prefix)
+        _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the standalone app: defaults < ini file (DASHSNAP_CONFIG_FILE or GF_PATHS_CONFIG) < GF_* < config."""
+    config = dict(config or {})
+    app = Flask(__name__)
+    app.config.from_mapping(load_config(config.get("DASHSNAP_CONFIG_FILE")))
+    app.config.from_mapping(config)
+    DashSnap(app)
+    register_error_handlers(app)  # the whole app is ours: routing 404s and 405s answer JSON too
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    import waitress
+
+    parser = argparse.ArgumentParser(prog="dashsnap", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="a grafana.ini-style file (default: GF_PATHS_CONFIG, else none)")
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app({"DASHSNAP_CONFIG_FILE": options.config} if options.config else None)
+    except ConfigError as error:
+        log.error("%s", error)
+        return 2
+    settings = app.extensions[EXTENSION].settings
+    log.info("dashsnap on http://%s:%s/ with data in %s", settings["DASHSNAP_HTTP_ADDR"],
+             settings["DASHSNAP_HTTP_PORT"], Path(settings["DASHSNAP_DATA_DIR"]).resolve())
+    waitress.serve(app, host=settings["DASHSNAP_HTTP_ADDR"], port=settings["DASHSNAP_HTTP_PORT"],
+                   threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

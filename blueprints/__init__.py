@@ -1,0 +1,25 @@
+"""dashsnap's routes: one parent blueprint holding one blueprint per resource, the error handlers that turn
+every failure into JSON, and a catch-all that answers unknown `/api` routes (and wrong methods) with
+Grafana's 404."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from . import api_keys, health, snapshots
+from .errors import NotFound, register_error_handlers
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def build_blueprint() -> Blueprint:
+    """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
+    api = Blueprint("dashsnap", __name__)
+    for resource in (health, api_keys, snapshots):
+        api.register_blueprint(resource.bp)
+    register_error_handlers(api)
+
+    @api.route("/api/<path:unknown>", methods=ALL_METHODS)
+    def unknown_api_route(unknown: str):
+        raise NotFound()
+
+    return api

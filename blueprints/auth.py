@@ -1,0 +1,110 @@
+"""Who is calling: Basic auth against stored users, `Bearer <api key>`, or nobody.
+
+As in Grafana, a credential that is sent and fails ends the request with 401 even on public routes; a
+request with no credential goes on unauthenticated and the route's guard decides. Roles are org roles
+(Viewer < Editor < Admin) plus the server-admin flag.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import request
+from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
+
+from .. import security
+from ..schemas.base import ORG_ROLES
+from ..storage.timestamps import seconds
+from .context import state, store
+from .errors import Forbidden, Unauthorized
+
+SERVER_ADMIN = "ServerAdmin"
+
+
+@dataclass(frozen=True)
+class Identity:
+    org_id: int
+    role: str              # the org role, "" when the user is no member of the org
+    user_id: int = 0       # 0 for API keys, as in Grafana
+    login: str = ""
+    is_server_admin: bool = False
+
+    def has_role(self, role: str) -> bool:
+        return role in ORG_ROLES and self.role in ORG_ROLES and ORG_ROLES.index(self.role) >= ORG_ROLES.index(role)
+
+
+basic_auth = HTTPBasicAuth()
+token_auth = HTTPTokenAuth(scheme="Bearer")
+multi_auth = MultiAuth(basic_auth, token_auth)
+
+
+def _identity_of_api_key(token: str) -> Identity:
+    decoded = security.decode_api_key(token)
+    api_key = store().api_keys.find(decoded[2], decoded[1]) if decoded else None
+    if api_key is None or not security.secret_matches(decoded[0], api_key["keyHash"]):
+        raise Unauthorized("Invalid API key")
+    if api_key["expires"] and seconds(api_key["expires"]) <= time.time():
+        raise Unauthorized("Expired API key")
+    return Identity(org_id=api_key["orgId"], role=api_key["role"])
+
+
+def _identity_of_user(user: dict) -> Identity:
+    org_id = user["orgId"]
+    return Identity(org_id=org_id, role=user["orgs"].get(str(org_id), ""), user_id=user["id"],
+                    login=user["login"], is_server_admin=user["isGrafanaAdmin"])
+
+
+@basic_auth.verify_password
+def verify_password(username: str, password: str) -> Identity | None:
+    if "Authorization" not in request.headers:
+        return None
+    if not username:
+        raise Unauthorized("Invalid Basic Auth Header")
+    if username == "api_key":  # Grafana also takes an API key as the password of the user "api_key"
+        return _identity_of_api_key(password)
+    user = store().users.find_by_login_or_email(username)
+    # One message for unknown users and wrong passwords, so logins cannot be probed.
+    if user is None or not state().passwords.check(user["id"], user["passwordHash"], password):
+        raise Unauthorized("Invalid username or password")
+    return _identity_of_user(user)
+
+
+@token_auth.verify_token
+def verify_token(token: str) -> Identity:
+    return _identity_of_api_key(token)
+
+
+def _roles_of(identity: Identity) -> set[str]:
+    roles = {role for role in ORG_ROLES if identity.has_role(role)}
+    return roles | {SERVER_ADMIN} if identity.is_server_admin else roles
+
+
+basic_auth.get_user_roles(_roles_of)
+token_auth.get_user_roles(_roles_of)
+
+
+def _refuse(status: int) -> None:
+    raise Unauthorized() if status == 401 else Forbidden()
+
+
+basic_auth.error_handler(_refuse)
+token_auth.error_handler(_refuse)
+
+
+def optional_auth(view: Callable) -> Callable:
+    """The route serves anonymous callers too; a credential that is sent must still be valid."""
+    return multi_auth.login_required(optional=True)(view)
+
+
+def signed_in(view: Callable) -> Callable:
+    return multi_auth.login_required(view)
+
+
+def role_required(role: str) -> Callable[[Callable], Callable]:
+    """Signed in with at least this org role (or SERVER_ADMIN); 401 when anonymous, 403 when below it."""
+    return multi_auth.login_required(role=role)
+
+
+def current_identity() -> Identity | None:
+    return multi_auth.current_user()

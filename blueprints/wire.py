@@ -1,0 +1,77 @@
+"""Request bodies: read within the size cap, gunzipped when the client compressed them, parsed, and
+validated through a schema."""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from .. import jsoncodec
+from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+
+def _raw_body(max_bytes: int) -> bytes:
+    length = request.content_length
+    if length is not None and length > max_bytes:
+        raise PayloadTooLarge(f"Request body is {length} bytes; the limit is {max_bytes} bytes")
+    body = request.stream.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(f"Request body exceeds the limit of {max_bytes} bytes")
+    return body
+
+
+def _gunzip(body: bytes, max_bytes: int) -> bytes:
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        # max_length bounds the output, so a gzip bomb stops at the cap instead of filling memory.
+        data = inflater.decompress(body, max_bytes + 1)
+    except zlib.error:
+        raise BadRequest("bad request data: the gzip body is corrupt") from None
+    if len(data) > max_bytes or inflater.unconsumed_tail:
+        raise PayloadTooLarge(f"Decompressed request body exceeds the limit of {max_bytes} bytes")
+    return data
+
+
+def request_body(max_bytes: int) -> bytes:
+    """The request body, decompressed when Content-Encoding is gzip, never more than max_bytes."""
+    body = _raw_body(max_bytes)
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        return _gunzip(body, max_bytes)
+    if encoding not in ("", "identity"):
+        raise UnsupportedMediaType(f"Unsupported Content-Encoding {encoding!r}; send gzip or none")
+    return body
+
+
+def request_object(max_bytes: int) -> dict[str, Any]:
+    """The body as a JSON object (whatever Content-Type says: curl users often send none)."""
+    body = request_body(max_bytes)
+    if not body.strip():
+        raise BadRequest("bad request data: the body is empty")
+    try:
+        value = jsoncodec.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest(f"bad request data: invalid JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise BadRequest("bad request data: the body must be a JSON object")
+    return value
+
+
+def _messages(errors: Any, path: str = "") -> list[str]:
+    if isinstance(errors, Mapping):
+        return [message for field, nested in errors.items()
+                for message in _messages(nested, f"{path}.{field}" if path else str(field))]
+    if isinstance(errors, list) and all(isinstance(item, str) for item in errors):
+        return [f"{path}: {' '.join(errors)}" if path and path != "_schema" else " ".join(errors)]
+    return [f"{path}: {errors}"]
+
+
+def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate data through schema; a 400 naming each wrong field and why."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise BadRequest("; ".join(_messages(error.messages))) from None

@@ -1,0 +1,17 @@
+"""API key payloads."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from .base import ORG_ROLES, BaseSchema
+
+
+class ApiKeyCreateSchema(BaseSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=190))
+    role = fields.String(required=True, validate=validate.OneOf(ORG_ROLES, error="Invalid role specified"))
+    seconds_to_live = fields.Integer(data_key="secondsToLive", load_default=0, allow_none=True,
+                                     validate=validate.Range(min=0, error="negative value for SecondsToLive"))
+
+
+class ApiKeyListQuerySchema(BaseSchema):
+    include_expired = fields.Boolean(data_key="includeExpired", load_default=False)

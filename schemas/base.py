@@ -1,0 +1,22 @@
+"""What every schema shares: unknown fields are ignored (Grafana's binding ignores them, and clients send
+fields we do not model), and query-string integers parse the way Grafana parses them."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields
+
+ORG_ROLES = ("Viewer", "Editor", "Admin")
+
+
+class BaseSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class QueryInteger(fields.Integer):
+    """Grafana reads `limit`, `page` and the like with "invalid means 0"; 0 then means the default."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0

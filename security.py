@@ -1,0 +1,91 @@
+"""The only module that makes or checks secrets: snapshot keys, API keys, password hashes.
+
+Generated keys are 32 random bytes from `secrets`, url-safe encoded by itsdangerous (43 characters).
+Secrets of high entropy (delete keys, API key secrets) are stored as SHA-256; passwords as werkzeug's
+scrypt. Every comparison is constant-time.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
+
+from itsdangerous.encoding import base64_encode
+from werkzeug.security import check_password_hash, generate_password_hash
+
+
+def new_key() -> str:
+    """An unguessable url-safe key (256 bits) for snapshots, delete keys and API key secrets."""
+    return base64_encode(secrets.token_bytes(32)).decode()
+
+
+def new_secret_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(secret: str, secret_hash: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), secret_hash)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
+def encode_api_key(secret: str, name: str, org_id: int) -> str:
+    """Grafana's key format: base64 of {"k": secret, "n": name, "id": org id}."""
+    payload = json.dumps({"k": secret, "n": name, "id": org_id}, separators=(",", ":"))
+    return base64.b64encode(payload.encode()).decode()
+
+
+def decode_api_key(token: str) -> tuple[str, str, int] | None:
+    """(secret, name, org id) of a key in Grafana's format, or None when it is not one."""
+    try:
+        payload = json.loads(base64.b64decode(token, validate=True))
+        secret, name, org_id = payload["k"], payload["n"], payload["id"]
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+        return None
+    if not (isinstance(secret, str) and isinstance(name, str) and type(org_id) is int):
+        return None
+    return secret, name, org_id
+
+
+class PasswordChecker:
+    """Checks passwords against stored scrypt hashes, remembering recent successes for a few minutes.
+
+    scrypt costs ~100 ms by design; Basic auth sends the password with every request. A success is
+    remembered as an HMAC (keyed by the server's secret) of user, stored hash and password, so changing
+    the password forgets it, and no password is ever kept.
+    """
+
+    def __init__(self, secret_key: str, ttl_seconds: float = 300, size: int = 1024):
+        self._secret = secret_key.encode()
+        self._ttl = ttl_seconds
+        self._size = size
+        self._recent: OrderedDict[bytes, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, user_id: int, password_hash: str, password: str) -> bool:
+        token = hmac.new(self._secret, f"{user_id}\0{password_hash}\0{password}".encode(), "sha256").digest()
+        now = time.monotonic()
+        with self._lock:
+            remembered = self._recent.get(token)
+            if remembered is not None and now - remembered < self._ttl:
+                return True
+        if not check_password_hash(password_hash, password):
+            return False
+        with self._lock:
+            self._recent[token] = now
+            self._recent.move_to_end(token)
+            while len(self._recent) > self._size:
+                self._recent.popitem(last=False)
+        return True
