@@ -75,9 +75,9 @@ def verify_token(token: str) -> Identity:
     return _identity_of_api_key(token)
 
 
-def _roles_of(identity: Identity) -> set[str]:
-    roles = {role for role in ORG_ROLES if identity.has_role(role)}
-    return roles | {SERVER_ADMIN} if identity.is_server_admin else roles
+def _roles_of(identity: Identity) -> list[str]:
+    roles = [role for role in ORG_ROLES if identity.has_role(role)]
+    return roles + [SERVER_ADMIN] if identity.is_server_admin else roles
 
 
 basic_auth.get_user_roles(_roles_of)

@@ -50,7 +50,9 @@ class OrgStore:
         with self._lock:
             org = self.get(1)
             if org is None:
-                org = {"id": 1, "name": name, "created": rfc3339(time.time()), "updated": rfc3339(time.time())}
+                self._ids.claim(1)
+                now = rfc3339(time.time())
+                org = {"id": 1, "name": name, "created": now, "updated": now}
                 self._documents.save(self._path(1), org)
         return org
 

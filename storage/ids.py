@@ -16,7 +16,16 @@ class Sequence:
 
     def next(self) -> int:
         with self._lock:
-            state = documents.read_document(self._path) or {"last": 0}
-            value = state["last"] + 1
+            value = self._last() + 1
             documents.write_document(self._path, {"last": value})
         return value
+
+    def claim(self, value: int) -> None:
+        """Record that value is in use (a fixed id such as org 1), so next() never hands it out."""
+        with self._lock:
+            if self._last() < value:
+                documents.write_document(self._path, {"last": value})
+
+    def _last(self) -> int:
+        state = documents.read_document(self._path) or {"last": 0}
+        return state["last"]
