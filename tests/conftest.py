@@ -1,0 +1,116 @@
+"""Fixtures: every test gets a fresh data dir, a real store, and real auth."""
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from waitress.server import create_server
+
+from dashsnap.app import create_app
+
+
+def basic(login: str = "admin", password: str = "admin") -> dict[str, str]:
+    token = base64.b64encode(f"{login}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+ADMIN = basic()
+
+
+@pytest.fixture(autouse=True)
+def _no_grafana_environment(monkeypatch):
+    """GF_* variables of the machine running the tests must not change what the tests build."""
+    import os
+
+    for name in [name for name in os.environ if name.startswith("GF_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable:
+    """Build an app on a data dir under tmp_path (the same dir unless data_dir is given)."""
+
+    def make(data_dir: Path | None = None, **settings):
+        return create_app({"TESTING": True, "DASHSNAP_DATA_DIR": str(data_dir or tmp_path / "data"),
+                           "DASHSNAP_CLEANUP_INTERVAL": 0, "DASHSNAP_ROOT_URL": "http://dashsnap.test/",
+                           **settings})
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_key(client) -> Callable[..., str]:
+    """Create an API key with a role in the caller's org (org 1 by default) and return it."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "Admin", *, headers: dict | None = None, **fields) -> str:
+        body = {"name": f"key-{next(counter)}", "role": role, **fields}
+        response = client.post("/api/auth/keys", json=body, headers=headers or ADMIN)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["key"]
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(app, port: int = 0) -> tuple[str, Callable[[], None]]:
+    """Run app on a real waitress server on a loopback port (ephemeral by default); (base url, stop)."""
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        # Closing every channel (the listener and kept-alive connections) lets the serving loop end.
+        for channel in list(server._map.values()):
+            channel.close()
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{server.effective_port}", stop
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    url, stop = serve(app)
+    yield url
+    stop()
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., dict[str, str]]:
+    """Create a user with a role in an org (creating the org when it is new); returns its Basic header."""
+    from dashsnap.security import hash_password
+
+    store = app.extensions["dashsnap"].store
+
+    def make(login: str, role: str = "Viewer", org_id: int = 1) -> dict[str, str]:
+        while store.orgs.get(org_id) is None:
+            store.orgs.create(f"Org {org_id}.{login}")
+        store.users.create(login=login, email=f"{login}@example.test", name=login,
+                           password_hash=hash_password("secret"), is_server_admin=False,
+                           org_roles={org_id: role})
+        return basic(login, "secret")
+
+    return make

@@ -1,0 +1,34 @@
+"""End to end over real HTTP: the app served by waitress on an ephemeral port, driven with requests."""
+import gzip
+import json
+
+import requests
+from conftest import ADMIN
+
+
+def test_snapshot_round_trip_over_http(live_server):
+    dashboard = {"title": "E2E", "panels": [{"id": 1, "title": "ünïcode ✓"}], "big": 12345678901234567890123}
+    body = gzip.compress(json.dumps({"dashboard": dashboard, "name": "e2e", "expires": 600}).encode())
+    created = requests.post(f"{live_server}/api/snapshots", data=body, timeout=10, headers={
+        **ADMIN, "Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert created.status_code == 200, created.text
+    key, delete_key = created.json()["key"], created.json()["deleteKey"]
+
+    fetched = requests.get(f"{live_server}/api/snapshots/{key}", timeout=10)
+    assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "application/json"
+    assert fetched.json()["dashboard"] == dashboard
+
+    listed = requests.get(f"{live_server}/api/dashboard/snapshots", headers=ADMIN, timeout=10).json()
+    assert [snapshot["key"] for snapshot in listed] == [key]
+
+    deleted = requests.get(f"{live_server}/api/snapshots-delete/{delete_key}", timeout=10)
+    assert deleted.status_code == 200 and deleted.json()["id"] == created.json()["id"]
+    assert requests.get(f"{live_server}/api/snapshots/{key}", timeout=10).status_code == 404
+
+
+def test_errors_are_json_over_http(live_server):
+    for response in (requests.get(f"{live_server}/api/no-such-route", timeout=10),
+                     requests.get(f"{live_server}/api/dashboard/snapshots", timeout=10),
+                     requests.put(f"{live_server}/api/health", timeout=10)):
+        assert response.headers["Content-Type"] == "application/json"
+        assert set(response.json()) == {"message"}

@@ -1,0 +1,91 @@
+"""Request bodies: the size cap, gzip-compressed bodies (the cap applies after decompression), and bodies
+that are not JSON objects — always a JSON answer, never a 500."""
+import gzip
+import json
+
+import pytest
+import requests
+from conftest import ADMIN, serve
+
+CAP = 64 * 1024
+
+
+@pytest.fixture
+def client(make_app):
+    return make_app(DASHSNAP_MAX_BODY_BYTES=CAP).test_client()
+
+
+def post(client, data: bytes, **headers):
+    return client.post("/api/snapshots", data=data, headers={**ADMIN, "Content-Type": "application/json", **headers})
+
+
+def snapshot_body(size: int) -> bytes:
+    return json.dumps({"dashboard": {"title": "big", "padding": "x" * size}}).encode()
+
+
+def test_body_over_the_cap_is_413_naming_size_and_cap(client):
+    body = snapshot_body(CAP)
+    response = post(client, body)
+    assert response.status_code == 413
+    assert response.get_json() == {"message": f"Request body is {len(body)} bytes; the limit is {CAP} bytes"}
+
+
+def test_chunked_body_over_the_cap_is_413_over_real_http(make_app):
+    url, stop = serve(make_app(DASHSNAP_MAX_BODY_BYTES=CAP))
+    try:
+        chunks = (snapshot_body(CAP)[i:i + 4096] for i in range(0, CAP + 4096, 4096))
+        response = requests.post(f"{url}/api/snapshots", data=chunks, headers=ADMIN, timeout=10)
+    finally:
+        stop()
+    assert response.status_code == 413
+    assert f"the limit is {CAP} bytes" in response.json()["message"]
+
+
+def test_gzip_body_is_accepted(client):
+    body = snapshot_body(CAP // 2)
+    response = post(client, gzip.compress(body), **{"Content-Encoding": "gzip"})
+    assert response.status_code == 200
+    key = response.get_json()["key"]
+    assert client.get(f"/api/snapshots/{key}").get_json()["dashboard"] == json.loads(body)["dashboard"]
+
+
+def test_gzip_body_whose_decompressed_size_exceeds_the_cap_is_413(client):
+    compressed = gzip.compress(snapshot_body(CAP * 4))
+    assert len(compressed) < CAP
+    response = post(client, compressed, **{"Content-Encoding": "gzip"})
+    assert response.status_code == 413
+    assert response.get_json() == {"message": f"Decompressed request body exceeds the limit of {CAP} bytes"}
+
+
+def test_gzip_bomb_is_413_without_inflating_it(make_app):
+    client = make_app().test_client()  # the default 16 MiB cap
+    bomb = gzip.compress(b"{" + b" " * (256 * 1024 * 1024), compresslevel=1)  # 256 MiB in ~1 MB
+    response = post(client, bomb, **{"Content-Encoding": "gzip"})
+    assert response.status_code == 413
+
+
+def test_corrupt_gzip_is_400(client):
+    response = post(client, b"not gzip at all", **{"Content-Encoding": "gzip"})
+    assert response.status_code == 400
+    assert "gzip" in response.get_json()["message"]
+
+
+def test_unknown_content_encoding_is_415(client):
+    response = post(client, snapshot_body(10), **{"Content-Encoding": "br"})
+    assert response.status_code == 415
+
+
+@pytest.mark.parametrize("data, detail", [(b"", "empty"), (b"{not json", "invalid JSON"),
+                                          (b"[1, 2]", "JSON object"), (b'"text"', "JSON object"),
+                                          (b'{"dashboard": {"v": NaN}}', "invalid JSON"),
+                                          (b"\xff\xfe\x00", "invalid JSON")])
+def test_bodies_that_are_not_json_objects_are_400(client, data, detail):
+    response = post(client, data)
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("bad request data")
+    assert detail in response.get_json()["message"]
+
+
+def test_json_without_content_type_is_still_read(client):
+    response = client.post("/api/snapshots", data=snapshot_body(10), headers=ADMIN)
+    assert response.status_code == 200
