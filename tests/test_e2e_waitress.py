@@ -32,3 +32,22 @@ def test_errors_are_json_over_http(live_server):
                      requests.put(f"{live_server}/api/health", timeout=10)):
         assert response.headers["Content-Type"] == "application/json"
         assert set(response.json()) == {"message"}
+
+
+def test_concurrent_creates_over_http_lose_nothing_and_share_no_id(live_server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(number: int) -> dict:
+        response = requests.post(f"{live_server}/api/snapshots", headers=ADMIN, timeout=30,
+                                 json={"dashboard": {"title": f"t{number}"}, "name": f"n{number}"})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(create, range(64)))
+    assert sorted(result["id"] for result in results) == list(range(1, 65))
+    listed = requests.get(f"{live_server}/api/dashboard/snapshots", headers=ADMIN, timeout=10).json()
+    assert sorted(snapshot["name"] for snapshot in listed) == sorted(f"n{number}" for number in range(64))
+    for number in range(0, 64, 8):  # map() keeps order: results[number] is snapshot number's answer
+        body = requests.get(f"{live_server}/api/snapshots/{results[number]['key']}", timeout=10).json()
+        assert body["dashboard"]["title"] == f"t{number}"
