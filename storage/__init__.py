@@ -1,6 +1,8 @@
 """The directory-based JSON store. Nothing outside this package knows where or how documents are kept."""
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from .index import Index
 from .snapshots import SnapshotStore
 
 __all__ = ["Conflict", "Store", "UnsafeName", "open_store"]
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -47,6 +50,16 @@ class Store:
 
 
 def open_store(data_dir: str | Path) -> Store:
-    store = Store(Path(data_dir))
-    store.reconcile()
+    """Open the store on data_dir, its index brought in line with the documents (and rebuilt if damaged)."""
+    data_dir = Path(data_dir)
+    try:
+        store = Store(data_dir)
+        store.reconcile()
+    except sqlite3.OperationalError:
+        raise  # locked or busy: another process holds the index, which is no reason to throw it away
+    except sqlite3.DatabaseError as error:
+        log.warning("the index in %s is damaged (%s); rebuilding it from the documents", data_dir, error)
+        Index.discard(data_dir / "index.sqlite3")
+        store = Store(data_dir)
+        store.reconcile()
     return store

@@ -12,7 +12,6 @@ from typing import Any
 
 from . import documents
 from .errors import Conflict
-from .ids import Sequence
 from .index import Collection, Index
 from .timestamps import rfc3339, seconds
 
@@ -20,7 +19,6 @@ from .timestamps import rfc3339, seconds
 class OrgStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "orgs"
-        self._ids = Sequence(root / "sequences", "orgs")
         self._lock = documents.lock(self._folder / ".orgs.lock")
         self._documents = Collection(
             index, root, "orgs", {"id": "INTEGER UNIQUE", "name_folded": "TEXT UNIQUE"}, "orgs/*/org.json",
@@ -41,7 +39,7 @@ class OrgStore:
             if self._documents.select("name_folded = ?", (name.casefold(),), columns="id"):
                 raise Conflict("name")
             now = rfc3339(time.time())
-            org = {"id": self._ids.next(), "name": name, "created": now, "updated": now}
+            org = {"id": self._documents.next_id(), "name": name, "created": now, "updated": now}
             self._documents.create(self._path(org["id"]), org)
         return org
 
@@ -50,7 +48,7 @@ class OrgStore:
         with self._lock:
             org = self.get(1)
             if org is None:
-                self._ids.claim(1)
+                self._documents.claim_id(1)
                 now = rfc3339(time.time())
                 org = {"id": 1, "name": name, "created": now, "updated": now}
                 self._documents.save(self._path(1), org)
@@ -64,7 +62,6 @@ def _user_row(user: dict) -> dict:
 class UserStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "users"
-        self._ids = Sequence(root / "sequences", "users")
         self._lock = documents.lock(self._folder / ".users.lock")
         self._documents = Collection(
             index, root, "users",
@@ -97,7 +94,7 @@ class UserStore:
                 if self._documents.select(f"{field}_folded = ?", (value.casefold(),), columns="id"):
                     raise Conflict(field)
             now = rfc3339(time.time())
-            user = {"id": self._ids.next(), "login": login, "email": email, "name": name,
+            user = {"id": self._documents.next_id(), "login": login, "email": email, "name": name,
                     "passwordHash": password_hash, "isGrafanaAdmin": is_server_admin,
                     "orgId": min(org_roles) if org_roles else 0,
                     "orgs": {str(org_id): role for org_id, role in org_roles.items()},
@@ -115,7 +112,6 @@ def _key_row(api_key: dict) -> dict:
 class ApiKeyStore:
     def __init__(self, root: Path, index: Index):
         self._root = root
-        self._ids = Sequence(root / "sequences", "api_keys")
         self._lock = documents.lock(root / "orgs" / ".api_keys.lock")
         self._documents = Collection(
             index, root, "api_keys",
@@ -135,7 +131,7 @@ class ApiKeyStore:
         with self._lock:
             if self._documents.select("org_id = ? AND name = ?", (org_id, name), columns="id"):
                 raise Conflict("name")
-            api_key = {"id": self._ids.next(), "orgId": org_id, "name": name, "role": role, "keyHash": key_hash,
+            api_key = {"id": self._documents.next_id(), "orgId": org_id, "name": name, "role": role, "keyHash": key_hash,
                        "expires": rfc3339(expires_at) if expires_at else None, "created": rfc3339(time.time())}
             self._documents.create(self._path(org_id, api_key["id"]), api_key)
         return api_key

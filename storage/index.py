@@ -1,8 +1,9 @@
 """The index: a SQLite file that lists documents so no request has to read them all.
 
 It is a cache. Each row records the document's path and mtime; `Collection.reconcile` brings the rows back in
-line with the files (rows for missing files go, new or changed files are read again), and a missing, corrupt
-or outdated index file is simply rebuilt. SQLite's own locking lets several processes share it.
+line with the files (rows for missing files go, new or changed files are read again), and a missing or outdated
+index file is simply rebuilt (a damaged one too: see `open_store`). SQLite's own locking lets several
+processes share it.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import documents
+from .errors import Conflict
+from .ids import Sequence
 
 SCHEMA_VERSION = "1"
 log = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ class Index:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        self._prepare()
+        self._open_checked()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -35,14 +38,11 @@ class Index:
         connection.execute("PRAGMA synchronous = NORMAL")
         return connection
 
-    def _prepare(self) -> None:
-        try:
-            self._open_checked()
-        except sqlite3.DatabaseError as error:
-            log.warning("index %s is unreadable (%s); rebuilding it from the documents", self.path, error)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            self._open_checked()
+    @staticmethod
+    def discard(path: Path) -> None:
+        """Delete a damaged index file (and its write-ahead log) so that it can be built anew."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     def _open_checked(self) -> None:
         connection = self._connect()
@@ -81,7 +81,7 @@ class Index:
 
 @dataclass
 class Collection:
-    """Documents of one kind under the data dir, with one index table that lists them."""
+    """Documents of one kind under the data dir, each with an integer id, and one index table listing them."""
 
     index: Index
     root: Path
@@ -92,6 +92,7 @@ class Collection:
     indexes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._ids = Sequence(self.root / "sequences", self.table)
         columns = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
         self.index.connection.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, {columns})")
@@ -105,15 +106,23 @@ class Collection:
     def _put_row(self, connection: sqlite3.Connection, path: Path, document: dict) -> None:
         row = self.row_of(document)
         names = ["path", "mtime_ns", *row]
+        # An upsert on the path alone: a document repeating another's unique column (key, id) is refused with
+        # IntegrityError rather than silently evicting the other's row, as INSERT OR REPLACE would.
         connection.execute(
-            f"INSERT OR REPLACE INTO {self.table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            f"INSERT INTO {self.table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT (path) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in names[1:])}",
             [self._relative(path), documents.mtime_ns(path), *row.values()])
 
     def create(self, path: Path, document: dict) -> None:
-        """Write a new document; FileExistsError when its name is taken."""
+        """Write a new document; FileExistsError when its name is taken, Conflict(column) when another
+        document holds one of its unique index columns."""
         documents.create_document(path, document)
-        with self.index.transaction() as connection:
-            self._put_row(connection, path, document)
+        try:
+            with self.index.transaction() as connection:
+                self._put_row(connection, path, document)
+        except sqlite3.IntegrityError as error:
+            documents.remove_document(path)
+            raise Conflict(str(error).rsplit(".", 1)[-1]) from None
 
     def save(self, path: Path, document: dict) -> None:
         documents.write_document(path, document)
@@ -135,8 +144,15 @@ class Collection:
             sql += f" LIMIT {int(limit)}"
         return self.index.query(sql, params)
 
+    def next_id(self) -> int:
+        return self._ids.next()
+
+    def claim_id(self, fixed_id: int) -> None:
+        self._ids.claim(fixed_id)
+
     def reconcile(self) -> None:
-        """Make the index table list exactly the documents on disk."""
+        """Make the index table list exactly the documents on disk, and the id sequence pass every id in it
+        (documents restored from a backup keep their ids, which are then never handed out again)."""
         indexed = {row["path"]: row["mtime_ns"] for row in self.select(columns="path, mtime_ns")}
         on_disk = set()
         with self.index.transaction() as connection:
@@ -153,3 +169,4 @@ class Collection:
                     log.warning("not indexing %s: %s", relative, error)
             for relative in indexed.keys() - on_disk:
                 connection.execute(f"DELETE FROM {self.table} WHERE path = ?", (relative,))
+        self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])

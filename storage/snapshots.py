@@ -9,7 +9,6 @@ from typing import Any
 
 from . import documents
 from .errors import Conflict
-from .ids import Sequence
 from .index import Collection, Index
 from .timestamps import seconds
 
@@ -43,7 +42,6 @@ def _listed(row: dict) -> dict:
 class SnapshotStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "snapshots"
-        self._ids = Sequence(root / "sequences", "snapshots")
         self._create_lock = documents.lock(self._folder / ".create.lock")
         self._documents = Collection(
             index, root, "snapshots",
@@ -72,11 +70,13 @@ class SnapshotStore:
                 raise Conflict("key")
             if self._documents.select("delete_key_hash = ?", (snapshot["deleteKeyHash"],), columns="id"):
                 raise Conflict("deleteKey")
-            record = {"id": self._ids.next(), **snapshot}
+            record = {"id": self._documents.next_id(), **snapshot}
             try:
                 self._documents.create(path, record)
             except FileExistsError:
                 raise Conflict("key") from None
+            except Conflict as conflict:  # the index knew a clash the checks above could not see
+                raise Conflict("deleteKey" if conflict.field == "delete_key_hash" else "key") from None
         return record
 
     def get(self, key: str) -> dict[str, Any] | None:
