@@ -80,7 +80,9 @@ def _read_ini(path: str) -> configparser.RawConfigParser:
     parser = configparser.RawConfigParser(inline_comment_prefixes=None)
     try:
         with open(path, encoding="utf-8") as ini_file:
-            parser.read_file(ini_file)
+            # grafana.ini starts with keys outside any section (app_mode, instance_name); configparser
+            # refuses those, and its DEFAULT section would leak them into every section, so they get their own.
+            parser.read_string("[grafana.ini top level]\n" + ini_file.read(), source=path)
     except OSError as error:
         raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
     except configparser.Error as error:

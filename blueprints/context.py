@@ -35,4 +35,4 @@ def settings() -> Mapping[str, Any]:
 
 def public_url(path: str) -> str:
     """An absolute url for a path of ours, from the configured root_url (as Grafana builds them)."""
-    return settings()["DASHSNAP_ROOT_URL"] + path.lstrip("/")
+    return settings()["DASHSNAP_ROOT_URL"].rstrip("/") + "/" + path.lstrip("/")
