@@ -388,3 +388,13 @@ def test_shared_options_describe_external_publishing(make_app):
     assert client.get("/api/snapshot/shared-options", headers=ADMIN).get_json() == {
         "externalSnapshotURL": "http://snap.example", "externalSnapshotName": "Publish to snap.example",
         "externalEnabled": True}
+
+
+def test_unreadable_document_is_a_json_500_without_details(client, tmp_path, caplog):
+    body = created(client)
+    (path,) = (tmp_path / "data" / "snapshots").glob(f"*/{body['key']}.json")
+    path.write_text('{"truncated": ')
+    response = client.get(f"/api/snapshots/{body['key']}")
+    assert response.status_code == 500
+    assert response.get_json() == {"message": "Internal server error"}
+    assert any("unhandled error" in record.message for record in caplog.records)
