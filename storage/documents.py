@@ -6,6 +6,7 @@ fsynced so the rename itself survives a crash.
 """
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -103,21 +104,17 @@ def remove_document(path: Path) -> bool:
 
 def scan_documents(folder: Path, pattern: str) -> Iterator[tuple[Path, int]]:
     """Yield (path, mtime_ns) of every document under folder matching the glob pattern; old temp files
-    that a crashed writer left behind are removed on the way."""
-    if not folder.is_dir():
-        return
-    now = time.time()
-    for path in folder.glob(pattern):
-        if path.name.startswith("."):
-            continue
+    that a crashed writer left beside them are removed on the way."""
+    for name in glob.glob(os.path.join(folder, pattern)):
         try:
-            yield path, path.stat().st_mtime_ns
+            yield Path(name), os.stat(name).st_mtime_ns
         except FileNotFoundError:
             continue
-    for temp in folder.glob(f"**/{TEMP_PREFIX}*"):
+    now = time.time()
+    for name in glob.glob(os.path.join(folder, os.path.dirname(pattern), f"{TEMP_PREFIX}*")):
         try:
-            if now - temp.stat().st_mtime > STALE_TEMP_SECONDS:
-                temp.unlink()
+            if now - os.stat(name).st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(name)
         except FileNotFoundError:
             continue
 

@@ -96,9 +96,9 @@ class Collection:
         columns = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
         self.index.connection.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, {columns})")
-        for number, columns_of_index in enumerate(self.indexes):
-            self.index.connection.execute(
-                f"CREATE INDEX IF NOT EXISTS {self.table}_{number} ON {self.table} ({columns_of_index})")
+        for columns_of_index in self.indexes:
+            name = f"{self.table}_by_{columns_of_index.replace(',', '').replace(' ', '_')}"
+            self.index.connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.table} ({columns_of_index})")
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -137,9 +137,11 @@ class Collection:
         self.index.connection.execute(f"DELETE FROM {self.table} WHERE path = ?", (self._relative(path),))
         return removed
 
-    def select(self, where: str = "1", params: tuple | list = (), *, order_by: str = "rowid",
+    def select(self, where: str = "1", params: tuple | list = (), *, order_by: str | None = None,
                limit: int | None = None, columns: str = "*") -> list[dict[str, Any]]:
-        sql = f"SELECT {columns} FROM {self.table} WHERE {where} ORDER BY {order_by}"
+        sql = f"SELECT {columns} FROM {self.table} WHERE {where}"
+        if order_by:
+            sql += f" ORDER BY {order_by}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self.index.query(sql, params)

@@ -48,7 +48,7 @@ class SnapshotStore:
             {"id": "INTEGER UNIQUE", "key": "TEXT UNIQUE", "delete_key_hash": "TEXT UNIQUE", "org_id": "INTEGER",
              "user_id": "INTEGER", "name": "TEXT", "name_folded": "TEXT", "external": "INTEGER",
              "external_url": "TEXT", "expires_at": "REAL", "expires": "TEXT", "created": "TEXT", "updated": "TEXT"},
-            "snapshots/*/*.json", _row, indexes=["org_id, id", "expires_at"])
+            "snapshots/*/*.json", _row, indexes=["org_id, id", "org_id, user_id, id", "expires_at"])
 
     def _path(self, key: str) -> Path:
         fan_out = hashlib.sha256(documents.safe_name(key).encode()).hexdigest()[:2]
