@@ -20,6 +20,7 @@ from .context import state, store
 from .errors import Forbidden, Unauthorized
 
 SERVER_ADMIN = "ServerAdmin"
+INVALID_LOGIN = "Invalid username or password"
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,12 @@ def verify_password(username: str, password: str) -> Identity | None:
     if username == "api_key":  # Grafana also takes an API key as the password of the user "api_key"
         return _identity_of_api_key(password)
     user = store().users.find_by_login_or_email(username)
-    # One message for unknown users and wrong passwords, so logins cannot be probed.
-    if user is None or not state().passwords.check(user["id"], user["passwordHash"], password):
-        raise Unauthorized("Invalid username or password")
+    # One message and the same work for unknown users and wrong passwords, so logins cannot be probed.
+    if user is None:
+        state().passwords.spend_a_check(password)
+        raise Unauthorized(INVALID_LOGIN)
+    if not state().passwords.check(user["id"], user["passwordHash"], password):
+        raise Unauthorized(INVALID_LOGIN)
     return _identity_of_user(user)
 
 
@@ -102,7 +106,7 @@ def signed_in(view: Callable) -> Callable:
 
 
 def role_required(role: str) -> Callable[[Callable], Callable]:
-    """Signed in with at least this org role (or SERVER_ADMIN); 401 when anonymous, 403 when below it."""
+    """Signed in with at least this org role (or exactly SERVER_ADMIN); 401 when anonymous, 403 when below."""
     return multi_auth.login_required(role=role)
 
 
