@@ -23,6 +23,8 @@ class Store:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
+        # File names are snapshot keys and the index lists them: no other local user may look inside.
+        data_dir.chmod(0o700)
         self.index = Index(data_dir / "index.sqlite3")
         self.orgs = OrgStore(data_dir, self.index)
         self.users = UserStore(data_dir, self.index)
@@ -35,6 +37,8 @@ class Store:
         with documents.lock(self.data_dir / ".reconcile.lock"):
             for resource in self._resources:
                 resource.reconcile()
+            for folder in (self.data_dir, self.data_dir / "sequences"):
+                documents.remove_stale_temp_files(folder)
 
     def secret_key(self, new_secret: Callable[[], str]) -> str:
         """The data dir's own secret key (mode 0600), made with new_secret on first use."""
@@ -55,9 +59,11 @@ def open_store(data_dir: str | Path) -> Store:
     try:
         store = Store(data_dir)
         store.reconcile()
-    except sqlite3.OperationalError:
-        raise  # locked or busy: another process holds the index, which is no reason to throw it away
     except sqlite3.DatabaseError as error:
+        # Only damage ("malformed", "not a database") is exactly a DatabaseError; a locked index
+        # (OperationalError) belongs to another process and must not be thrown away.
+        if type(error) is not sqlite3.DatabaseError:
+            raise
         log.warning("the index in %s is damaged (%s); rebuilding it from the documents", data_dir, error)
         Index.discard(data_dir / "index.sqlite3")
         store = Store(data_dir)

@@ -103,15 +103,19 @@ def remove_document(path: Path) -> bool:
 
 
 def scan_documents(folder: Path, pattern: str) -> Iterator[tuple[Path, int]]:
-    """Yield (path, mtime_ns) of every document under folder matching the glob pattern; old temp files
-    that a crashed writer left beside them are removed on the way."""
+    """Yield (path, mtime_ns) of every document under folder matching the glob pattern."""
     for name in glob.glob(os.path.join(folder, pattern)):
         try:
             yield Path(name), os.stat(name).st_mtime_ns
         except FileNotFoundError:
             continue
+
+
+def remove_stale_temp_files(folder_pattern: Path) -> None:
+    """Remove temp files that crashed writers left in the folders matching the glob; fresh ones may still
+    belong to a writer at work in another process."""
     now = time.time()
-    for name in glob.glob(os.path.join(folder, os.path.dirname(pattern), f"{TEMP_PREFIX}*")):
+    for name in glob.glob(os.path.join(folder_pattern, f"{TEMP_PREFIX}*")):
         try:
             if now - os.stat(name).st_mtime > STALE_TEMP_SECONDS:
                 os.unlink(name)

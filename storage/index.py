@@ -120,9 +120,12 @@ class Collection:
         try:
             with self.index.transaction() as connection:
                 self._put_row(connection, path, document)
-        except sqlite3.IntegrityError as error:
+        except BaseException as error:
+            # Not acknowledged, so not kept: a document the index does not list would be half-created.
             documents.remove_document(path)
-            raise Conflict(str(error).rsplit(".", 1)[-1]) from None
+            if isinstance(error, sqlite3.IntegrityError):
+                raise Conflict(str(error).rsplit(".", 1)[-1]) from None
+            raise
 
     def save(self, path: Path, document: dict) -> None:
         documents.write_document(path, document)
@@ -171,4 +174,5 @@ class Collection:
                     log.warning("not indexing %s: %s", relative, error)
             for relative in indexed.keys() - on_disk:
                 connection.execute(f"DELETE FROM {self.table} WHERE path = ?", (relative,))
+        documents.remove_stale_temp_files(self.root / Path(self.pattern).parent)
         self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])

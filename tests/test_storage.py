@@ -460,3 +460,37 @@ def test_created_document_is_private_and_reads_back_as_returned(data_dir, store)
     path = snapshot_path(data_dir, record["key"])
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert json.loads(path.read_bytes()) == record
+
+
+def test_data_dir_is_private_to_its_owner(tmp_path):
+    data_dir = tmp_path / "shared-looking"
+    data_dir.mkdir(mode=0o755)
+    open_store(data_dir)
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+
+
+def test_create_whose_index_write_fails_leaves_no_document(data_dir, store, monkeypatch):
+    import sqlite3
+
+    def locked_index():
+        raise sqlite3.OperationalError("database is locked")
+
+    document = snapshot_doc()
+    monkeypatch.setattr(store.index, "transaction", locked_index)
+    with pytest.raises(sqlite3.OperationalError):
+        store.snapshots.create(document)
+    monkeypatch.undo()
+    assert snapshot_files(data_dir) == []
+    assert store.snapshots.get(document["key"]) is None
+    assert store.snapshots.create(document)["key"] == document["key"]  # the key is still free
+
+
+def test_stale_temp_files_beside_sequences_and_the_secret_key_are_removed(data_dir, store):
+    leftovers = [data_dir / f"{documents.TEMP_PREFIX}secret", data_dir / "sequences" / f"{documents.TEMP_PREFIX}ids"]
+    for leftover in leftovers:
+        leftover.parent.mkdir(exist_ok=True)
+        leftover.write_text("half")
+        old = time.time() - documents.STALE_TEMP_SECONDS - 60
+        os.utime(leftover, (old, old))
+    store.reconcile()
+    assert [leftover.exists() for leftover in leftovers] == [False, False]
