@@ -16,6 +16,7 @@ if not __package__:  # `python app.py` from a checkout: import this folder as th
 import argparse
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,13 +56,13 @@ def _sweep_expired_snapshots(store: Store, interval: int) -> None:
         return
 
     def sweep_forever() -> None:
-        while not stopped.wait(interval):
+        while True:
+            time.sleep(interval)
             try:
                 store.snapshots.purge_expired()
             except Exception:  # a failed sweep must not end the sweeping
                 log.exception("expired snapshot sweep failed")
 
-    stopped = threading.Event()
     threading.Thread(target=sweep_forever, name="dashsnap-sweeper", daemon=True).start()
 
 

@@ -21,7 +21,6 @@ class Setting:
     config_key: str
     type: type
     default: Any
-    secret: bool = False
 
     @property
     def env_var(self) -> str:
@@ -38,8 +37,8 @@ SETTINGS = [
     Setting("server", "threads", "DASHSNAP_THREADS", int, 8),
     Setting("paths", "data", "DASHSNAP_DATA_DIR", str, "data"),
     Setting("security", "admin_user", "DASHSNAP_ADMIN_USER", str, "admin"),
-    Setting("security", "admin_password", "DASHSNAP_ADMIN_PASSWORD", str, "admin", secret=True),
-    Setting("security", "secret_key", "DASHSNAP_SECRET_KEY", str, "", secret=True),
+    Setting("security", "admin_password", "DASHSNAP_ADMIN_PASSWORD", str, "admin"),
+    Setting("security", "secret_key", "DASHSNAP_SECRET_KEY", str, ""),
     Setting("snapshots", "enabled", "DASHSNAP_SNAPSHOTS_ENABLED", bool, True),
     Setting("snapshots", "external_enabled", "DASHSNAP_EXTERNAL_ENABLED", bool, False),
     Setting("snapshots", "external_snapshot_url", "DASHSNAP_EXTERNAL_SNAPSHOT_URL", str, ""),

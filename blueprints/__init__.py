@@ -3,17 +3,16 @@ every failure into JSON, and a catch-all that answers unknown `/api` routes (and
 Grafana's 404."""
 from __future__ import annotations
 
-from flask import Blueprint
-
 from . import api_keys, health, snapshots
 from .errors import NotFound, register_error_handlers
+from .routing import ApiBlueprint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def build_blueprint() -> Blueprint:
+def build_blueprint() -> ApiBlueprint:
     """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
-    api = Blueprint("dashsnap", __name__)
+    api = ApiBlueprint("dashsnap", __name__)
     for resource in (health, api_keys, snapshots):
         api.register_blueprint(resource.bp)
     register_error_handlers(api)

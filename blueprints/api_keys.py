@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, request
+from flask import request
 
 from .. import security
 from ..schemas.api_keys import ApiKeyCreateSchema, ApiKeyListQuerySchema
@@ -12,9 +12,10 @@ from .auth import current_identity, role_required
 from .context import settings, store
 from .errors import Conflict, NotFound
 from .responses import json_response
+from .routing import ApiBlueprint
 from .wire import load, request_object
 
-bp = Blueprint("api_keys", __name__)
+bp = ApiBlueprint("api_keys", __name__)
 create_schema = ApiKeyCreateSchema()
 list_query_schema = ApiKeyListQuerySchema()
 

@@ -57,10 +57,6 @@ class BadGateway(ApiError):
     status, message = 502, "Bad gateway"
 
 
-class ServiceUnavailable(ApiError):
-    status, message = 503, "Service unavailable"
-
-
 class GatewayTimeout(ApiError):
     status, message = 504, "Gateway timeout"
 

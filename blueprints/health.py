@@ -1,13 +1,13 @@
 """Health: whether the server can use its data dir (no sign-in; backup and import tools check it first)."""
 from __future__ import annotations
 
-from flask import Blueprint
 
 from ..version import DASHSNAP_VERSION, GRAFANA_API_VERSION
 from .context import store
 from .responses import json_response
+from .routing import ApiBlueprint
 
-bp = Blueprint("health", __name__)
+bp = ApiBlueprint("health", __name__)
 
 
 @bp.get("/api/health")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Blueprint, request
+from flask import request
 
 from .. import external_snapshots, security
 from ..schemas.snapshots import FIFTY_YEARS, SnapshotCreateSchema, SnapshotListQuerySchema
@@ -15,9 +15,10 @@ from .auth import Identity, current_identity, optional_auth, signed_in
 from .context import public_url, settings, store
 from .errors import BadGateway, BadRequest, Conflict, Forbidden, GatewayTimeout, NotFound, Unauthorized
 from .responses import json_response
+from .routing import ApiBlueprint
 from .wire import load, request_object
 
-bp = Blueprint("snapshots", __name__)
+bp = ApiBlueprint("snapshots", __name__)
 create_schema = SnapshotCreateSchema()
 list_query_schema = SnapshotListQuerySchema()
 
@@ -40,15 +41,15 @@ def _expires_in(requested: int) -> int:
     return requested if requested > 0 else FIFTY_YEARS
 
 
-def _new_snapshot(identity: Identity | None, data: dict, key: str, delete_key: str, *,
+def _new_snapshot(identity: Identity | None, data: dict, key: str, delete_key: str, *, expires_in: int,
                   dashboard: dict, external_url: str = "", external_delete_url: str = "") -> dict[str, Any]:
     now = time.time()
     return {"key": key, "deleteKeyHash": security.hash_secret(delete_key),
             "name": data["name"] or "Unnamed snapshot",
             "orgId": identity.org_id if identity else 0, "userId": identity.user_id if identity else 0,
             "external": bool(external_url), "externalUrl": external_url, "externalDeleteUrl": external_delete_url,
-            "expires": rfc3339(now + _expires_in(data["expires"])), "created": rfc3339(now),
-            "updated": rfc3339(now), "dashboard": dashboard}
+            "expires": rfc3339(now + expires_in), "created": rfc3339(now), "updated": rfc3339(now),
+            "dashboard": dashboard}
 
 
 def _store_new(snapshot: dict) -> dict:
@@ -68,7 +69,7 @@ def _external_call(call, *args):
 def _create_local(identity: Identity | None, data: dict) -> tuple[dict, str]:
     delete_key = data["delete_key"] or security.new_key()
     snapshot = _new_snapshot(identity, data, data["key"] or security.new_key(), delete_key,
-                             dashboard=data["dashboard"])
+                             expires_in=_expires_in(data["expires"]), dashboard=data["dashboard"])
     return _store_new(snapshot), delete_key
 
 
@@ -80,8 +81,8 @@ def _publish_external(identity: Identity | None, data: dict) -> tuple[dict, str]
                 **({"key": data["key"]} if data["key"] else {}),
                 **({"deleteKey": data["delete_key"]} if data["delete_key"] else {})}
     remote = _external_call(external_snapshots.publish, settings()["DASHSNAP_EXTERNAL_SNAPSHOT_URL"], outgoing)
-    snapshot = _new_snapshot(identity, data, remote["key"], remote["deleteKey"], dashboard={},
-                             external_url=remote["url"], external_delete_url=remote["deleteUrl"])
+    snapshot = _new_snapshot(identity, data, remote["key"], remote["deleteKey"], expires_in=expires_in,
+                             dashboard={}, external_url=remote["url"], external_delete_url=remote["deleteUrl"])
     try:
         return _store_new(snapshot), remote["deleteKey"]
     except Conflict:
@@ -125,7 +126,8 @@ def get_snapshot(key: str):
     """A snapshot's dashboard, by its view key."""
     snapshot = _readable_snapshot(key)
     meta = {"isSnapshot": True, "type": "snapshot", "canSave": False, "canEdit": False, "canStar": False,
-            "slug": "", "expires": snapshot["expires"], "created": snapshot["created"]}
+            "slug": "", "expires": snapshot["expires"], "created": snapshot["created"],
+            "updated": snapshot["updated"]}
     if snapshot["external"]:
         meta["externalUrl"] = snapshot["externalUrl"]
     max_age = max(0, min(CACHE_SECONDS, int(seconds(snapshot["expires"]) - time.time())))
@@ -169,8 +171,9 @@ def delete_snapshot(key: str):
 @optional_auth
 def delete_snapshot_by_delete_key(delete_key: str):
     """Delete a snapshot by its secret delete key; no sign-in needed."""
+    # Found by the key's hash: the index never compares the secret itself.
     snapshot = store().snapshots.find_by_delete_key_hash(security.hash_secret(delete_key))
-    if snapshot is None or not security.secret_matches(delete_key, snapshot["deleteKeyHash"]):
+    if snapshot is None:
         raise NotFound("Snapshot not found")
     return _delete_and_answer(snapshot)
 

@@ -32,6 +32,8 @@ def _gunzip(body: bytes, max_bytes: int) -> bytes:
         raise BadRequest("bad request data: the gzip body is corrupt") from None
     if len(data) > max_bytes or inflater.unconsumed_tail:
         raise PayloadTooLarge(f"Decompressed request body exceeds the limit of {max_bytes} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise BadRequest("bad request data: the gzip body is truncated or has data after its end")
     return data
 
 

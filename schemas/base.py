@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields
 
 ORG_ROLES = ("Viewer", "Editor", "Admin")
+FIFTY_YEARS = 50 * 365 * 24 * 3600  # Grafana's "never" for snapshots, and our longest lifetime for anything
 
 
 class BaseSchema(Schema):
@@ -13,10 +14,13 @@ class BaseSchema(Schema):
 
 
 class QueryInteger(fields.Integer):
-    """Grafana reads `limit`, `page` and the like with "invalid means 0"; 0 then means the default."""
+    """Grafana reads `limit`, `page` and the like with "invalid means 0"; 0 then means the default.
+    Values past 32 bits are clamped: they only ever mean "all"."""
+
+    LARGEST = 2**31 - 1
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return int(value)
+            return max(-self.LARGEST, min(self.LARGEST, int(value)))
         except (TypeError, ValueError):
             return 0

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
-from .base import BaseSchema, QueryInteger
+from .base import FIFTY_YEARS, BaseSchema, QueryInteger
 
 # Supplied keys become file names and secrets: url-safe characters only, and long enough not to be guessed.
 SNAPSHOT_KEY = validate.Regexp(r"[A-Za-z0-9_-]{8,128}\Z",
                                error="must be 8 to 128 characters from A-Z, a-z, 0-9, '-' and '_'")
-FIFTY_YEARS = 50 * 365 * 24 * 3600
 
 
 class SnapshotCreateSchema(BaseSchema):
     dashboard = fields.Dict(required=True)
-    name = fields.String(load_default="")
+    name = fields.String(load_default="", validate=validate.Length(max=255))
     expires = fields.Integer(strict=True, load_default=0,
                              validate=validate.Range(max=FIFTY_YEARS, error="must be at most {max} seconds"))
     external = fields.Boolean(load_default=False)

@@ -51,3 +51,16 @@ def test_concurrent_creates_over_http_lose_nothing_and_share_no_id(live_server):
     for number in range(0, 64, 8):  # map() keeps order: results[number] is snapshot number's answer
         body = requests.get(f"{live_server}/api/snapshots/{results[number]['key']}", timeout=10).json()
         assert body["dashboard"]["title"] == f"t{number}"
+
+
+def test_paths_answer_with_and_without_a_trailing_slash(live_server):
+    created = requests.post(f"{live_server}/api/snapshots/", json={"dashboard": {}}, headers=ADMIN, timeout=10)
+    assert created.status_code == 200
+    listed = requests.get(f"{live_server}/api/dashboard/snapshots/", headers=ADMIN, timeout=10, allow_redirects=False)
+    assert listed.status_code == 200 and len(listed.json()) == 1
+
+
+def test_options_requests_answer_json(live_server):
+    response = requests.options(f"{live_server}/api/snapshots", timeout=10)
+    assert response.headers["Content-Type"] == "application/json"
+    assert "message" in response.json()

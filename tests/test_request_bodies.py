@@ -89,3 +89,10 @@ def test_bodies_that_are_not_json_objects_are_400(client, data, detail):
 def test_json_without_content_type_is_still_read(client):
     response = client.post("/api/snapshots", data=snapshot_body(10), headers=ADMIN)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("damage", [lambda body: body[:-8], lambda body: body + b"trailing junk"])
+def test_truncated_or_padded_gzip_is_400(client, damage):
+    response = post(client, damage(gzip.compress(snapshot_body(100))), **{"Content-Encoding": "gzip"})
+    assert response.status_code == 400
+    assert "gzip" in response.get_json()["message"]
