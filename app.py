@@ -28,7 +28,7 @@ from .blueprints import build_blueprint
 from .blueprints.context import EXTENSION, DashSnapState
 from .blueprints.errors import register_error_handlers
 from .config import ConfigError, load_config
-from .storage import Conflict, Store, open_store
+from .storage import Conflict, FileDashboards, Store, open_store
 
 log = logging.getLogger("dashsnap")
 MAIN_ORG_NAME = "Main Org."
@@ -82,8 +82,9 @@ class DashSnap:
         store = open_store(Path(settings["DASHSNAP_DATA_DIR"]))
         secret_key = settings["DASHSNAP_SECRET_KEY"] or store.secret_key(security.new_secret_key)
         _bootstrap_accounts(store, settings)
-        app.extensions[EXTENSION] = DashSnapState(store=store, settings=settings,
-                                                  passwords=security.PasswordChecker(secret_key))
+        app.extensions[EXTENSION] = DashSnapState(
+            store=store, settings=settings, passwords=security.PasswordChecker(secret_key),
+            file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]))
         app.register_blueprint(build_blueprint(), url_prefix=url_prefix)
         _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
 

@@ -47,6 +47,9 @@ SETTINGS = [
     Setting("snapshots", "public", "DASHSNAP_SNAPSHOTS_PUBLIC", bool, True),
     Setting("snapshots", "max_expires", "DASHSNAP_MAX_EXPIRES", int, 0),
     Setting("snapshots", "cleanup_interval", "DASHSNAP_CLEANUP_INTERVAL", int, 600),
+    Setting("dashboards", "default_home_dashboard_path", "DASHSNAP_HOME_DASHBOARD_PATH", str, ""),
+    Setting("dashboards.json", "enabled", "DASHSNAP_DASHBOARDS_JSON_ENABLED", bool, False),
+    Setting("dashboards.json", "path", "DASHSNAP_DASHBOARDS_JSON_PATH", str, "dashboards"),
 ]
 
 _TRUE = {"1", "true", "yes", "on"}

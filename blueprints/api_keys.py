@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import time
 
-from flask import request
-
 from .. import security
 from ..schemas.api_keys import ApiKeyCreateSchema, ApiKeyListQuerySchema
 from ..storage import Conflict as StoreConflict
@@ -13,7 +11,7 @@ from .context import settings, store
 from .errors import Conflict, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, request_object
+from .wire import load, query_args, request_object
 
 bp = ApiBlueprint("api_keys", __name__)
 create_schema = ApiKeyCreateSchema()
@@ -24,7 +22,7 @@ list_query_schema = ApiKeyListQuerySchema()
 @role_required("Admin")
 def list_api_keys():
     """The org's keys by name; never a key or its hash."""
-    query = load(list_query_schema, request.args)
+    query = query_args(list_query_schema)
     keys = store().api_keys.list_for_org(current_identity().org_id, include_expired=query["include_expired"])
     return json_response([{"id": key["id"], "name": key["name"], "role": key["role"],
                            **({"expiration": key["expires"]} if key["expires"] else {})} for key in keys])

@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 
 from ..security import PasswordChecker
-from ..storage import Store
+from ..storage import FileDashboards, Store
 
 EXTENSION = "dashsnap"
 
@@ -19,6 +19,7 @@ class DashSnapState:
     store: Store
     settings: Mapping[str, Any]
     passwords: PasswordChecker
+    file_dashboards: FileDashboards
 
 
 def state() -> DashSnapState:
@@ -31,6 +32,11 @@ def store() -> Store:
 
 def settings() -> Mapping[str, Any]:
     return state().settings
+
+
+def app_path(path: str) -> str:
+    """A path of ours as the browser sees it (Grafana's relative `url` fields, e.g. /d/<uid>/<slug>)."""
+    return "/" + path.lstrip("/")
 
 
 def public_url(path: str) -> str:

@@ -45,6 +45,10 @@ class Conflict(ApiError):
     status, message = 409, "Conflict"
 
 
+class PreconditionFailed(ApiError):
+    status, message = 412, "Precondition failed"
+
+
 class PayloadTooLarge(ApiError):
     status, message = 413, "Request body too large"
 
@@ -61,8 +65,9 @@ class GatewayTimeout(ApiError):
     status, message = 504, "Gateway timeout"
 
 
-def error_response(status: int, message: str, **extra: object) -> Response:
-    return json_response({"message": message, **extra}, status)
+def error_response(http_status: int, message: str, **extra: object) -> Response:
+    """Grafana's error body; `extra` adds fields such as the dashboard save's "status": "name-exists"."""
+    return json_response({"message": message, **extra}, http_status)
 
 
 def _api_error(error: ApiError) -> Response:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import request
-
 from .. import external_snapshots, security
 from ..schemas.snapshots import FIFTY_YEARS, SnapshotCreateSchema, SnapshotListQuerySchema
 from ..storage import Conflict as StoreConflict
@@ -16,7 +14,7 @@ from .context import public_url, settings, store
 from .errors import BadGateway, BadRequest, Conflict, Forbidden, GatewayTimeout, NotFound, Unauthorized
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, request_object
+from .wire import load, query_args, request_object
 
 bp = ApiBlueprint("snapshots", __name__)
 create_schema = SnapshotCreateSchema()
@@ -141,7 +139,7 @@ def get_snapshot(key: str):
 def list_snapshots():
     """The caller's org's snapshots, newest first (an org Admin sees all, others their own)."""
     identity = current_identity()
-    query = load(list_query_schema, request.args)
+    query = query_args(list_query_schema)
     return json_response(store().snapshots.list_for_org(
         identity.org_id, user_id=None if identity.has_role("Admin") else identity.user_id,
         query=query["query"], limit=query["limit"] if query["limit"] > 0 else DEFAULT_LIST_LIMIT))

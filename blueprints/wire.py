@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import request
 from marshmallow import Schema, ValidationError
+from marshmallow.fields import List
 
 from .. import jsoncodec
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -69,6 +70,14 @@ def _messages(errors: Any, path: str = "") -> list[str]:
     if isinstance(errors, list) and all(isinstance(item, str) for item in errors):
         return [f"{path}: {' '.join(errors)}" if path and path != "_schema" else " ".join(errors)]
     return [f"{path}: {errors}"]
+
+
+def query_args(schema: Schema) -> dict[str, Any]:
+    """The query string through schema; parameters the schema declares as lists may repeat (`tag=a&tag=b`)."""
+    repeated = {field.data_key or name for name, field in schema.fields.items() if isinstance(field, List)}
+    args = {name: request.args.getlist(name) if name in repeated else value
+            for name, value in request.args.items()}
+    return load(schema, args)
 
 
 def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:

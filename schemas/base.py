@@ -24,3 +24,10 @@ class QueryInteger(fields.Integer):
             return max(-self.LARGEST, min(self.LARGEST, int(value)))
         except (TypeError, ValueError):
             return 0
+
+
+class QueryBoolean(fields.Boolean):
+    """Booleans in query strings arrive as true, True or 1 (grafana-api sends `starred=True`)."""
+
+    truthy = {"true", "True", "TRUE", "1", "yes", "on"}
+    falsy = {"false", "False", "FALSE", "0", "no", "off", ""}

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from . import documents
 from .accounts import ApiKeyStore, OrgStore, UserStore
+from .dashboards import DashboardStore
 from .documents import UnsafeName
-from .errors import Conflict
+from .errors import Conflict, Missing
 from .index import Index
+from .file_dashboards import FileDashboards
 from .snapshots import SnapshotStore
+from .stars import StarStore
 
-__all__ = ["Conflict", "Store", "UnsafeName", "open_store"]
+__all__ = ["Conflict", "FileDashboards", "Missing", "Store", "UnsafeName", "open_store"]
 log = logging.getLogger(__name__)
 
 
@@ -30,7 +33,9 @@ class Store:
         self.users = UserStore(data_dir, self.index)
         self.api_keys = ApiKeyStore(data_dir, self.index)
         self.snapshots = SnapshotStore(data_dir, self.index)
-        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots]
+        self.dashboards = DashboardStore(data_dir, self.index)
+        self.stars = StarStore(data_dir, self.index)
+        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.dashboards, self.stars]
 
     def reconcile(self) -> None:
         """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
@@ -48,6 +53,24 @@ class Store:
         except FileExistsError:
             pass
         return path.read_text().strip()
+
+    def delete_dashboard(self, org_id: int, slug: str) -> dict | None:
+        """Delete the org's dashboard with that slug, and every star of it; the deleted record, or None."""
+        record = self.dashboards.get_by_slug(org_id, slug)
+        if record is not None and self.dashboards.delete(org_id, record["slug"]):
+            self.stars.forget_dashboard(record["id"])
+            return record
+        return None
+
+    def home_dashboard(self, configured_path: str = "") -> dict | None:
+        """The home dashboard a file provides (the configured path, else `home.json` in the data dir), or None."""
+        path = Path(configured_path) if configured_path else self.data_dir / "home.json"
+        try:
+            home = documents.read_document(path)
+        except (OSError, ValueError) as error:
+            log.warning("home dashboard %s is unreadable: %s", path, error)
+            return None
+        return home if isinstance(home, dict) else None
 
     def is_writable(self) -> bool:
         return documents.is_writable(self.data_dir)

@@ -7,3 +7,7 @@ class Conflict(Exception):
     def __init__(self, field: str):
         super().__init__(field)
         self.field = field
+
+
+class Missing(Exception):
+    """The document (named in .args[0]) that an operation needs does not exist."""

@@ -79,9 +79,19 @@ class Index:
         connection.execute("COMMIT")
 
 
+Attach = Callable[[sqlite3.Connection, int, "dict | None"], None]
+
+
 @dataclass
 class Collection:
-    """Documents of one kind under the data dir, each with an integer id, and one index table listing them."""
+    """Documents of one kind under the data dir and the index table listing them.
+
+    With `sequence`, documents carry an integer `id` handed out by the collection. `attach(connection, rowid,
+    document)` keeps rows of other tables (tags, search terms) in step with a document's row, in the same
+    transaction; it is called with None when the row goes. In a `versioned` collection a document is renamed by
+    writing the new name before removing the old, so two files may briefly carry the same id: the higher
+    `version` is the live one, and reconcile removes the other.
+    """
 
     index: Index
     root: Path
@@ -90,10 +100,14 @@ class Collection:
     pattern: str                       # glob, relative to root, that finds every document of the kind
     row_of: Callable[[dict], dict]     # index columns of one document
     indexes: list[str] = field(default_factory=list)
+    constraints: list[str] = field(default_factory=list)   # e.g. "UNIQUE (org_id, slug)"
+    attach: Attach | None = None
+    sequence: bool = True
+    versioned: bool = False
 
     def __post_init__(self) -> None:
-        self._ids = Sequence(self.root / "sequences", self.table)
-        columns = ", ".join(f"{name} {kind}" for name, kind in self.columns.items())
+        self._ids = Sequence(self.root / "sequences", self.table) if self.sequence else None
+        columns = ", ".join([f"{name} {kind}" for name, kind in self.columns.items()] + self.constraints)
         self.index.connection.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, {columns})")
         for columns_of_index in self.indexes:
@@ -108,17 +122,29 @@ class Collection:
         names = ["path", "mtime_ns", *row]
         # An upsert on the path alone: a document repeating another's unique column (key, id) is refused with
         # IntegrityError rather than silently evicting the other's row, as INSERT OR REPLACE would.
-        connection.execute(
+        rowid = connection.execute(
             f"INSERT INTO {self.table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT (path) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in names[1:])}",
-            [self._relative(path), documents.mtime_ns(path), *row.values()])
+            f"ON CONFLICT (path) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in names[1:])} "
+            f"RETURNING rowid", [self._relative(path), documents.mtime_ns(path), *row.values()]).fetchone()[0]
+        if self.attach:
+            self.attach(connection, rowid, document)
 
-    def create(self, path: Path, document: dict) -> None:
-        """Write a new document; FileExistsError when its name is taken, Conflict(column) when another
-        document holds one of its unique index columns."""
+    def _drop_row(self, connection: sqlite3.Connection, relative: str) -> None:
+        found = connection.execute(f"SELECT rowid FROM {self.table} WHERE path = ?", (relative,)).fetchone()
+        if found is None:
+            return
+        if self.attach:
+            self.attach(connection, found[0], None)
+        connection.execute(f"DELETE FROM {self.table} WHERE rowid = ?", (found[0],))
+
+    def create(self, path: Path, document: dict, *, replacing: Path | None = None) -> None:
+        """Write a new document (in place of `replacing`, when given: a rename); FileExistsError when its name
+        is taken, Conflict(column) when another document holds one of its unique index columns."""
         documents.create_document(path, document)
         try:
             with self.index.transaction() as connection:
+                if replacing is not None:
+                    self._drop_row(connection, self._relative(replacing))
                 self._put_row(connection, path, document)
         except BaseException as error:
             # Not acknowledged, so not kept: a document the index does not list would be half-created.
@@ -126,6 +152,8 @@ class Collection:
             if isinstance(error, sqlite3.IntegrityError):
                 raise Conflict(str(error).rsplit(".", 1)[-1]) from None
             raise
+        if replacing is not None:
+            documents.remove_document(replacing)
 
     def save(self, path: Path, document: dict) -> None:
         documents.write_document(path, document)
@@ -137,7 +165,8 @@ class Collection:
 
     def delete(self, path: Path) -> bool:
         removed = documents.remove_document(path)
-        self.index.connection.execute(f"DELETE FROM {self.table} WHERE path = ?", (self._relative(path),))
+        with self.index.transaction() as connection:
+            self._drop_row(connection, self._relative(path))
         return removed
 
     def select(self, where: str = "1", params: tuple | list = (), *, order_by: str | None = None,
@@ -155,6 +184,19 @@ class Collection:
     def claim_id(self, fixed_id: int) -> None:
         self._ids.claim(fixed_id)
 
+    def _settle_clash(self, connection: sqlite3.Connection, path: Path, document: dict) -> None:
+        """Two files with one id: the remains of a rename a crash interrupted. Keep the higher version."""
+        other = connection.execute(f"SELECT path, version FROM {self.table} WHERE id = ?",
+                                   (document["id"],)).fetchone()
+        if other is None:
+            raise sqlite3.IntegrityError("a unique column other than the id is taken")
+        if document["version"] > other["version"]:
+            self._drop_row(connection, other["path"])
+            documents.remove_document(self.root / other["path"])
+            self._put_row(connection, path, document)
+        else:
+            documents.remove_document(path)
+
     def reconcile(self) -> None:
         """Make the index table list exactly the documents on disk, and the id sequence pass every id in it
         (documents restored from a backup keep their ids, which are then never handed out again)."""
@@ -168,11 +210,18 @@ class Collection:
                     continue
                 try:
                     document = documents.read_document(path)
-                    if isinstance(document, dict):
+                    if not isinstance(document, dict):
+                        continue
+                    try:
                         self._put_row(connection, path, document)
+                    except sqlite3.IntegrityError:
+                        if not self.versioned:
+                            raise
+                        self._settle_clash(connection, path, document)
                 except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
                     log.warning("not indexing %s: %s", relative, error)
             for relative in indexed.keys() - on_disk:
-                connection.execute(f"DELETE FROM {self.table} WHERE path = ?", (relative,))
+                self._drop_row(connection, relative)
         documents.remove_stale_temp_files(self.root / Path(self.pattern).parent)
-        self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])
+        if self._ids:
+            self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])

@@ -1,0 +1,56 @@
+"""Search: the org's dashboards by title, tags, stars and ids, from the index, plus the file dashboards."""
+from __future__ import annotations
+
+from ..schemas.dashboards import SearchQuerySchema
+from .auth import Identity, current_identity, signed_in
+from .context import settings, state, store
+from .dashboards import dashboard_url
+from .responses import json_response
+from .routing import ApiBlueprint
+from .wire import query_args
+
+bp = ApiBlueprint("search", __name__)
+query_schema = SearchQuerySchema()
+DEFAULT_LIMIT = 1000
+
+
+def _title_order(hit: dict) -> tuple[str, str]:
+    return hit["title"].casefold(), hit["title"]
+
+
+def _database_hits(identity: Identity, query: dict, count: int) -> list[dict]:
+    found = store().dashboards.search(
+        identity.org_id, query=query["query"], tags=query["tag"], ids=query["dashboard_ids"],
+        uids=query["dashboard_uids"], starred_by=identity.user_id if query["starred"] else None, limit=count)
+    starred = store().stars.starred_among(identity.user_id, [hit["id"] for hit in found])
+    return [{"id": hit["id"], "uid": hit["uid"], "title": hit["title"], "uri": f"db/{hit['slug']}",
+             "url": dashboard_url(hit), "slug": "", "type": "dash-db", "tags": hit["tags"],
+             "isStarred": hit["id"] in starred} for hit in found]
+
+
+def _file_hits(query: dict) -> list[dict]:
+    """File dashboards matching the title and tag filters; never starred, and without ids or uids."""
+    if not settings()["DASHSNAP_DASHBOARDS_JSON_ENABLED"] or query["starred"] or query["dashboard_ids"] \
+            or query["dashboard_uids"]:
+        return []
+    part = query["query"].casefold()
+    return [{"id": 0, "uid": "", "title": summary["title"], "uri": f"file/{name}", "url": "", "slug": "",
+             "type": "dash-json", "tags": summary["tags"], "isStarred": False}
+            for name, summary in state().file_dashboards.summaries().items()
+            if part in summary["title"].casefold() and set(query["tag"]) <= set(summary["tags"])]
+
+
+@bp.get("/api/search")
+@signed_in
+def search():
+    """Dashboards matching every filter given, by title; `limit` hits per `page`."""
+    query = query_args(query_schema)
+    wanted = query["type"] or "all"
+    if wanted == "dash-folder" or (query["folder_ids"] is not None and 0 not in query["folder_ids"]):
+        return json_response([])  # only the General folder (id 0) exists
+    limit = query["limit"] if query["limit"] > 0 else DEFAULT_LIMIT
+    offset = (max(query["page"], 1) - 1) * limit
+    hits = _database_hits(current_identity(), query, offset + limit) if wanted in ("all", "dash-db") else []
+    if wanted in ("all", "dash-json"):
+        hits = sorted(hits + _file_hits(query), key=_title_order)
+    return json_response(hits[offset:offset + limit])

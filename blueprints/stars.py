@@ -1,0 +1,69 @@
+"""Stars: a signed-in user marks dashboards of their org, by id or uid; search and meta show them."""
+from __future__ import annotations
+
+from .auth import current_identity, signed_in
+from .context import store
+from .errors import BadRequest, NotFound, PreconditionFailed
+from .responses import json_response
+from .routing import ApiBlueprint
+
+bp = ApiBlueprint("stars", __name__)
+
+
+def _starring_user() -> int:
+    user_id = current_identity().user_id
+    if not user_id:  # anonymous callers and API keys have no user to keep stars for
+        raise PreconditionFailed("You need to sign in to star dashboards")
+    return user_id
+
+
+def _dashboard_id(dashboard_id: str) -> int:
+    try:
+        number = int(dashboard_id)
+    except ValueError:
+        number = 0
+    if not 0 < number < 2**63:
+        raise BadRequest("Missing dashboard id")
+    return number
+
+
+def _existing(record: dict | None) -> int:
+    if record is None:
+        raise NotFound("Dashboard not found")
+    return record["id"]
+
+
+@bp.post("/api/user/stars/dashboard/<dashboard_id>")
+@signed_in
+def star_dashboard(dashboard_id: str):
+    """Star a dashboard of the caller's org; starring it again changes nothing."""
+    user_id = _starring_user()
+    found = _existing(store().dashboards.get_by_id(current_identity().org_id, _dashboard_id(dashboard_id)))
+    store().stars.star(user_id, found)
+    return json_response({"message": "Dashboard starred!"})
+
+
+@bp.delete("/api/user/stars/dashboard/<dashboard_id>")
+@signed_in
+def unstar_dashboard(dashboard_id: str):
+    """Remove the caller's star; unstarring what is not starred changes nothing."""
+    store().stars.unstar(_starring_user(), _dashboard_id(dashboard_id))
+    return json_response({"message": "Dashboard unstarred"})
+
+
+@bp.post("/api/user/stars/dashboard/uid/<uid>")
+@signed_in
+def star_dashboard_by_uid(uid: str):
+    """Star a dashboard of the caller's org by its uid."""
+    user_id = _starring_user()
+    store().stars.star(user_id, _existing(store().dashboards.get_by_uid(current_identity().org_id, uid)))
+    return json_response({"message": "Dashboard starred!"})
+
+
+@bp.delete("/api/user/stars/dashboard/uid/<uid>")
+@signed_in
+def unstar_dashboard_by_uid(uid: str):
+    """Remove the caller's star of a dashboard given by its uid."""
+    user_id = _starring_user()
+    store().stars.unstar(user_id, _existing(store().dashboards.get_by_uid(current_identity().org_id, uid)))
+    return json_response({"message": "Dashboard unstarred"})

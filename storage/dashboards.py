@@ -1,0 +1,179 @@
+"""Dashboards: `orgs/<org_id>/dashboards/<slug>.json`, so the file system itself keeps slugs unique per org.
+
+The index lists them for search: a row per dashboard, a row per tag, and the folded title in a trigram
+full-text table, so a substring search over 100,000 titles needs no scan.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from . import documents
+from .errors import Conflict, Missing
+from .index import Collection, Index
+from .slugs import slugify
+from .timestamps import rfc3339
+
+HIT_FIELDS = "id, uid, title, slug, tags"
+ROW_FIELDS = "id, uid, slug, version, created, created_by"
+
+
+def _row(record: dict) -> dict:
+    return {"id": record["id"], "uid": record["uid"], "org_id": record["orgId"], "slug": record["slug"],
+            "title": record["title"], "title_folded": record["title"].casefold(), "version": record["version"],
+            "tags": json.dumps(sorted(record["tags"])), "created": record["created"],
+            "created_by": record["createdBy"]}
+
+
+def _attach(connection: sqlite3.Connection, rowid: int, record: dict | None) -> None:
+    connection.execute("DELETE FROM dashboard_tags WHERE dashboard = ?", (rowid,))
+    connection.execute("DELETE FROM dashboard_titles WHERE rowid = ?", (rowid,))
+    if record is not None:
+        connection.executemany("INSERT INTO dashboard_tags (dashboard, org_id, term) VALUES (?, ?, ?)",
+                               [(rowid, record["orgId"], term) for term in set(record["tags"])])
+        connection.execute("INSERT INTO dashboard_titles (rowid, title) VALUES (?, ?)",
+                           (rowid, record["title"].casefold()))
+
+
+def _like_pattern(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class DashboardStore:
+    def __init__(self, root: Path, index: Index):
+        self._root = root
+        connection = index.connection
+        connection.execute("CREATE TABLE IF NOT EXISTS dashboard_tags (dashboard INTEGER, org_id INTEGER, term TEXT)")
+        connection.execute("CREATE INDEX IF NOT EXISTS dashboard_tags_by_dashboard ON dashboard_tags (dashboard)")
+        connection.execute("CREATE INDEX IF NOT EXISTS dashboard_tags_by_term ON dashboard_tags (org_id, term)")
+        connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS dashboard_titles USING fts5(title, tokenize='trigram')")
+        self._documents = Collection(
+            index, root, "dashboards",
+            {"id": "INTEGER UNIQUE", "uid": "TEXT", "org_id": "INTEGER", "slug": "TEXT", "title": "TEXT",
+             "title_folded": "TEXT", "version": "INTEGER", "tags": "TEXT", "created": "TEXT",
+             "created_by": "TEXT"},
+            "orgs/*/dashboards/*.json", _row, indexes=["org_id, title_folded"],
+            constraints=["UNIQUE (org_id, slug)", "UNIQUE (org_id, uid)"], attach=_attach, versioned=True)
+
+    def _folder(self, org_id: int) -> Path:
+        return self._root / "orgs" / str(int(org_id)) / "dashboards"
+
+    def _path(self, org_id: int, slug: str) -> Path:
+        return self._folder(org_id) / f"{documents.safe_name(slug)}.json"
+
+    def reconcile(self) -> None:
+        self._documents.reconcile()
+
+    def _row(self, org_id: int, column: str, value: Any) -> dict | None:
+        rows = self._documents.select(f"org_id = ? AND {column} = ?", (org_id, value), columns=ROW_FIELDS)
+        return rows[0] if rows else None
+
+    def _find(self, org_id: int, column: str, value: Any) -> dict | None:
+        row = self._row(org_id, column, value)
+        return self._documents.read(self._path(org_id, row["slug"])) if row else None
+
+    def get_by_slug(self, org_id: int, slug: str) -> dict | None:
+        """The dashboard record ({id, uid, orgId, slug, title, version, tags, created, ..., dashboard}) or None."""
+        try:
+            return self._documents.read(self._path(org_id, slug))
+        except documents.UnsafeName:
+            return None
+
+    def get_by_uid(self, org_id: int, uid: str) -> dict | None:
+        return self._find(org_id, "uid", uid)
+
+    def get_by_id(self, org_id: int, dashboard_id: int) -> dict | None:
+        return self._find(org_id, "id", dashboard_id)
+
+    def save(self, org_id: int, dashboard: dict, *, overwrite: bool, author: str) -> dict:
+        """Create or update a dashboard by Grafana's rules and return its record.
+
+        `dashboard` is the model as sent: `id` null for a new one, else the id to update; `version` must match
+        the stored one unless `overwrite`. Raises Missing for an unknown id, Conflict("version") on a version
+        mismatch, Conflict("name") when another dashboard has the title's slug (or the uid) and not `overwrite`.
+        """
+        slug = slugify(dashboard["title"])
+        with documents.lock(self._folder(org_id) / ".lock"):
+            current = self._replaced_row(org_id, dashboard, slug, overwrite)
+            now = rfc3339(time.time())
+            uid = dashboard.get("uid") or (current["uid"] if current else secrets.token_urlsafe(7))
+            record = {"id": current["id"] if current else self._documents.next_id(), "uid": uid, "orgId": org_id,
+                      "slug": slug, "title": dashboard["title"], "version": current["version"] + 1 if current else 1,
+                      "tags": list(dashboard.get("tags") or []),
+                      "created": current["created"] if current else now, "updated": now,
+                      "createdBy": current["created_by"] if current else author, "updatedBy": author}
+            record["dashboard"] = {**dashboard, "id": record["id"], "uid": uid, "version": record["version"]}
+            self._write(org_id, record, current)
+        return record
+
+    def _replaced_row(self, org_id: int, dashboard: dict, slug: str, overwrite: bool) -> dict | None:
+        """The index row of the dashboard this save replaces, if any, after Grafana's version and name checks."""
+        current = None
+        if dashboard.get("id"):
+            current = self._row(org_id, "id", dashboard["id"])
+            if current is None:
+                raise Missing("dashboard")
+        elif dashboard.get("uid"):
+            current = self._row(org_id, "uid", dashboard["uid"])
+        if current and not overwrite and (dashboard.get("version") or 0) != current["version"]:
+            raise Conflict("version")
+        holders = [self._row(org_id, "slug", slug)] + ([self._row(org_id, "uid", dashboard["uid"])]
+                                                       if dashboard.get("uid") else [])
+        for holder in holders:
+            if holder and (current is None or holder["id"] != current["id"]):
+                if not overwrite:
+                    raise Conflict("name")
+                current = holder  # overwrite takes over, in place, the dashboard that holds the name
+        return current
+
+    def _write(self, org_id: int, record: dict, current: dict | None) -> None:
+        path = self._path(org_id, record["slug"])
+        try:
+            if current is None:
+                self._documents.create(path, record)
+            elif current["slug"] == record["slug"]:
+                self._documents.save(path, record)
+            else:
+                self._documents.create(path, record, replacing=self._path(org_id, current["slug"]))
+        except (FileExistsError, Conflict):
+            raise Conflict("name") from None
+
+    def delete(self, org_id: int, slug: str) -> bool:
+        return self._documents.delete(self._path(org_id, slug))
+
+    def tags(self, org_id: int) -> list[dict[str, Any]]:
+        return self._documents.index.query(
+            "SELECT term, count(*) AS count FROM dashboard_tags WHERE org_id = ? GROUP BY term ORDER BY term",
+            (org_id,))
+
+    def search(self, org_id: int, *, query: str = "", tags: list[str] = (), ids: list[int] | None = None,
+               uids: list[str] | None = None, starred_by: int | None = None, limit: int = 1000,
+               offset: int = 0) -> list[dict[str, Any]]:
+        """The org's dashboards matching every filter, by case-insensitive title: {id, uid, title, slug, tags}.
+
+        `query` is a case-insensitive part of the title; every tag must be carried; `starred_by` keeps the
+        dashboards that user starred."""
+        where, params = ["org_id = ?"], [org_id]
+        if query:
+            where.append("rowid IN (SELECT rowid FROM dashboard_titles WHERE title LIKE ? ESCAPE '\\')")
+            params.append(_like_pattern(query.casefold()))
+        for tag in tags:
+            where.append("rowid IN (SELECT dashboard FROM dashboard_tags WHERE org_id = ? AND term = ?)")
+            params += [org_id, tag]
+        for column, values in (("id", ids), ("uid", uids)):
+            if values is not None:
+                where.append(f"{column} IN (SELECT value FROM json_each(?))")
+                params.append(json.dumps(values))
+        if starred_by is not None:
+            where.append("id IN (SELECT dashboard_id FROM stars WHERE user_id = ?)")
+            params.append(starred_by)
+        rows = self._documents.select(" AND ".join(where), params, order_by="title_folded, title",
+                                      limit=limit + offset, columns=HIT_FIELDS)
+        return [{**row, "tags": json.loads(row["tags"])} for row in rows[offset:]]
+
+    def count(self) -> int:
+        return self._documents.select(columns="count(*) AS n")[0]["n"]
