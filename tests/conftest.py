@@ -82,10 +82,16 @@ def serve(app, port: int = 0) -> tuple[str, Callable[[], None]]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
 
-    def stop() -> None:
-        # Closing every channel (the listener and kept-alive connections) lets the serving loop end.
+    def close_every_channel() -> None:
+        # Runs in the server's own loop thread (closing from another thread races its loop): once the
+        # listener, kept-alive connections and the trigger are closed, the loop ends.
         for channel in list(server._map.values()):
-            channel.close()
+            if channel is not server.trigger:
+                channel.close()
+        server.trigger.close()
+
+    def stop() -> None:
+        server.trigger.pull_trigger(close_every_channel)
         thread.join(timeout=5)
 
     return f"http://127.0.0.1:{server.effective_port}", stop
