@@ -18,10 +18,11 @@ def _title_order(hit: dict) -> tuple[str, str]:
     return hit["title"].casefold(), hit["title"]
 
 
-def _database_hits(identity: Identity, query: dict, count: int) -> list[dict]:
+def _database_hits(identity: Identity, query: dict, limit: int, offset: int) -> list[dict]:
     found = store().dashboards.search(
         identity.org_id, query=query["query"], tags=query["tag"], ids=query["dashboard_ids"],
-        uids=query["dashboard_uids"], starred_by=identity.user_id if query["starred"] else None, limit=count)
+        uids=query["dashboard_uids"], starred_by=identity.user_id if query["starred"] else None, limit=limit,
+        offset=offset)
     starred = store().stars.starred_among(identity.user_id, [hit["id"] for hit in found])
     return [{"id": hit["id"], "uid": hit["uid"], "title": hit["title"], "uri": f"db/{hit['slug']}",
              "url": dashboard_url(hit), "slug": "", "type": "dash-db", "tags": hit["tags"],
@@ -50,7 +51,10 @@ def search():
         return json_response([])  # only the General folder (id 0) exists
     limit = query["limit"] if query["limit"] > 0 else DEFAULT_LIMIT
     offset = (max(query["page"], 1) - 1) * limit
-    hits = _database_hits(current_identity(), query, offset + limit) if wanted in ("all", "dash-db") else []
-    if wanted in ("all", "dash-json"):
-        hits = sorted(hits + _file_hits(query), key=_title_order)
-    return json_response(hits[offset:offset + limit])
+    files = _file_hits(query) if wanted in ("all", "dash-json") else []
+    if wanted == "dash-json":
+        return json_response(sorted(files, key=_title_order)[offset:offset + limit])
+    if not files:  # the index pages by itself
+        return json_response(_database_hits(current_identity(), query, limit, offset))
+    merged = sorted(_database_hits(current_identity(), query, offset + limit, 0) + files, key=_title_order)
+    return json_response(merged[offset:offset + limit])

@@ -18,13 +18,10 @@ def _starring_user() -> int:
 
 
 def _dashboard_id(dashboard_id: str) -> int:
-    try:
-        number = int(dashboard_id)
-    except ValueError:
-        number = 0
-    if not 0 < number < 2**63:
+    # Plain ASCII digits only, as Grafana parses ids: int() would also take "1_0", " 5" or Arabic-Indic digits.
+    if not (dashboard_id.isascii() and dashboard_id.isdigit()) or not 0 < int(dashboard_id) < 2**63:
         raise BadRequest("Missing dashboard id")
-    return number
+    return int(dashboard_id)
 
 
 def _existing(record: dict | None) -> int:

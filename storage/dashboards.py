@@ -18,7 +18,6 @@ from .index import Collection, Index
 from .slugs import slugify
 from .timestamps import rfc3339
 
-HIT_FIELDS = "id, uid, title, slug, tags"
 ROW_FIELDS = "id, uid, slug, version, created, created_by"
 
 
@@ -39,8 +38,18 @@ def _attach(connection: sqlite3.Connection, rowid: int, record: dict | None) -> 
                            (rowid, record["title"].casefold()))
 
 
-def _like_pattern(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _phrase(text: str) -> str:
+    """An FTS5 phrase that matches the text literally (with trigrams: as any part of a title)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def new_record(org_id: int, dashboard: dict, *, dashboard_id: int, version: int, uid: str, created: str,
+               created_by: str, author: str, now: str) -> dict[str, Any]:
+    """The document kept for a dashboard: what the index needs, and the model as sent with id, uid, version."""
+    return {"id": dashboard_id, "uid": uid, "orgId": org_id, "slug": slugify(dashboard["title"]),
+            "title": dashboard["title"], "version": version, "tags": list(dashboard.get("tags") or []),
+            "created": created, "updated": now, "createdBy": created_by, "updatedBy": author,
+            "dashboard": {**dashboard, "id": dashboard_id, "uid": uid, "version": version}}
 
 
 class DashboardStore:
@@ -56,7 +65,7 @@ class DashboardStore:
             {"id": "INTEGER UNIQUE", "uid": "TEXT", "org_id": "INTEGER", "slug": "TEXT", "title": "TEXT",
              "title_folded": "TEXT", "version": "INTEGER", "tags": "TEXT", "created": "TEXT",
              "created_by": "TEXT"},
-            "orgs/*/dashboards/*.json", _row, indexes=["org_id, title_folded"],
+            "orgs/*/dashboards/*.json", _row, indexes=["org_id, title_folded, title"],
             constraints=["UNIQUE (org_id, slug)", "UNIQUE (org_id, uid)"], attach=_attach, versioned=True)
 
     def _folder(self, org_id: int) -> Path:
@@ -96,38 +105,43 @@ class DashboardStore:
         the stored one unless `overwrite`. Raises Missing for an unknown id, Conflict("version") on a version
         mismatch, Conflict("name") when another dashboard has the title's slug (or the uid) and not `overwrite`.
         """
-        slug = slugify(dashboard["title"])
         with documents.lock(self._folder(org_id) / ".lock"):
-            current = self._replaced_row(org_id, dashboard, slug, overwrite)
+            current = self._replaced_row(org_id, dashboard, slugify(dashboard["title"]), overwrite)
             now = rfc3339(time.time())
-            uid = dashboard.get("uid") or (current["uid"] if current else secrets.token_urlsafe(7))
-            record = {"id": current["id"] if current else self._documents.next_id(), "uid": uid, "orgId": org_id,
-                      "slug": slug, "title": dashboard["title"], "version": current["version"] + 1 if current else 1,
-                      "tags": list(dashboard.get("tags") or []),
-                      "created": current["created"] if current else now, "updated": now,
-                      "createdBy": current["created_by"] if current else author, "updatedBy": author}
-            record["dashboard"] = {**dashboard, "id": record["id"], "uid": uid, "version": record["version"]}
+            if current:
+                # A dashboard keeps its uid for good, so links to it keep working.
+                record = new_record(org_id, dashboard, dashboard_id=current["id"], version=current["version"] + 1,
+                                    uid=current["uid"], created=current["created"],
+                                    created_by=current["created_by"], author=author, now=now)
+            else:
+                record = new_record(org_id, dashboard, dashboard_id=self._documents.next_id(), version=1,
+                                    uid=dashboard.get("uid") or secrets.token_urlsafe(7), created=now,
+                                    created_by=author, author=author, now=now)
             self._write(org_id, record, current)
         return record
 
     def _replaced_row(self, org_id: int, dashboard: dict, slug: str, overwrite: bool) -> dict | None:
-        """The index row of the dashboard this save replaces, if any, after Grafana's version and name checks."""
+        """The index row of the dashboard this save replaces, if any, after Grafana's version and name checks.
+
+        An id names the dashboard to update (its uid may not belong to another one); without an id, a known
+        uid does. When another dashboard holds the title's slug, `overwrite` takes that one over in place."""
         current = None
         if dashboard.get("id"):
             current = self._row(org_id, "id", dashboard["id"])
             if current is None:
                 raise Missing("dashboard")
+            uid_holder = self._row(org_id, "uid", dashboard["uid"]) if dashboard.get("uid") else None
+            if uid_holder and uid_holder["id"] != current["id"]:
+                raise Conflict("name")
         elif dashboard.get("uid"):
             current = self._row(org_id, "uid", dashboard["uid"])
         if current and not overwrite and (dashboard.get("version") or 0) != current["version"]:
             raise Conflict("version")
-        holders = [self._row(org_id, "slug", slug)] + ([self._row(org_id, "uid", dashboard["uid"])]
-                                                       if dashboard.get("uid") else [])
-        for holder in holders:
-            if holder and (current is None or holder["id"] != current["id"]):
-                if not overwrite:
-                    raise Conflict("name")
-                current = holder  # overwrite takes over, in place, the dashboard that holds the name
+        slug_holder = self._row(org_id, "slug", slug)
+        if slug_holder and (current is None or slug_holder["id"] != current["id"]):
+            if not overwrite:
+                raise Conflict("name")
+            current = slug_holder
         return current
 
     def _write(self, org_id: int, record: dict, current: dict | None) -> None:
@@ -157,23 +171,31 @@ class DashboardStore:
 
         `query` is a case-insensitive part of the title; every tag must be carried; `starred_by` keeps the
         dashboards that user starred."""
-        where, params = ["org_id = ?"], [org_id]
-        if query:
-            where.append("rowid IN (SELECT rowid FROM dashboard_titles WHERE title LIKE ? ESCAPE '\\')")
-            params.append(_like_pattern(query.casefold()))
+        folded = query.casefold()
+        # The trigram index finds any part of 3 characters or more, and CROSS JOIN makes it drive the query:
+        # SQLite would otherwise walk the title index and probe the full-text table once per dashboard.
+        if len(folded) >= 3:
+            source, where, params = ("dashboard_titles CROSS JOIN dashboards d ON d.rowid = dashboard_titles.rowid",
+                                     ["dashboard_titles MATCH ?", "d.org_id = ?"], [_phrase(folded), org_id])
+        else:  # shorter parts: walk the org's titles in order, which stops early when matches are common
+            source, where, params = "dashboards d", ["d.org_id = ?"], [org_id]
+            if folded:
+                where.append("instr(d.title_folded, ?) > 0")
+                params.append(folded)
         for tag in tags:
-            where.append("rowid IN (SELECT dashboard FROM dashboard_tags WHERE org_id = ? AND term = ?)")
+            where.append("d.rowid IN (SELECT dashboard FROM dashboard_tags WHERE org_id = ? AND term = ?)")
             params += [org_id, tag]
         for column, values in (("id", ids), ("uid", uids)):
             if values is not None:
-                where.append(f"{column} IN (SELECT value FROM json_each(?))")
+                where.append(f"d.{column} IN (SELECT value FROM json_each(?))")
                 params.append(json.dumps(values))
         if starred_by is not None:
-            where.append("id IN (SELECT dashboard_id FROM stars WHERE user_id = ?)")
+            where.append("d.id IN (SELECT dashboard_id FROM stars WHERE user_id = ?)")
             params.append(starred_by)
-        rows = self._documents.select(" AND ".join(where), params, order_by="title_folded, title",
-                                      limit=limit + offset, columns=HIT_FIELDS)
-        return [{**row, "tags": json.loads(row["tags"])} for row in rows[offset:]]
+        rows = self._documents.index.query(
+            f"SELECT d.id, d.uid, d.title, d.slug, d.tags FROM {source} WHERE {' AND '.join(where)} "
+            f"ORDER BY d.title_folded, d.title LIMIT ? OFFSET ?", [*params, limit, offset])
+        return [{**row, "tags": json.loads(row["tags"])} for row in rows]
 
     def count(self) -> int:
         return self._documents.select(columns="count(*) AS n")[0]["n"]

@@ -28,7 +28,8 @@ class FileDashboards:
         found = {}
         for path in sorted(self._folder.rglob("*.json")):
             try:
-                found.setdefault(path.name, (path, path.stat().st_mtime_ns))
+                if path.is_file():
+                    found.setdefault(path.name, (path, path.stat().st_mtime_ns))
             except OSError:
                 continue
         return found
@@ -51,9 +52,13 @@ class FileDashboards:
         with self._lock:
             for name, entry in files.items():
                 if self._seen.get(name) != entry:
-                    dashboard = self.get(name) or {}
+                    dashboard = self.get(name)
+                    if dashboard is None:  # not a dashboard: nothing to list, as GET finds nothing either
+                        self._summaries.pop(name, None)
+                        continue
+                    tags = dashboard.get("tags") if isinstance(dashboard.get("tags"), list) else []
                     self._summaries[name] = {"title": str(dashboard.get("title", name)),
-                                             "tags": sorted(str(tag) for tag in dashboard.get("tags") or [])}
+                                             "tags": sorted(str(tag) for tag in tags)}
             for name in set(self._summaries) - set(files):
                 del self._summaries[name]
             self._seen = files
