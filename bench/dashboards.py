@@ -16,12 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import BASELINE, report, serve, timed
-
-from dashsnap.app import create_app
 from dashsnap import jsoncodec
+from dashsnap.app import create_app
 from dashsnap.storage.dashboards import new_record
 from dashsnap.storage.slugs import slugify
+from harness import BASELINE, report, serve, timed
 
 WORDS = ("cpu memory disk network latency errors requests nginx postgres redis kafka node cluster edge api "
          "billing search cache queue worker ingress storage backup dns mail vpn gpu power temperature").split()

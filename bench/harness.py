@@ -9,9 +9,8 @@ import sys
 import threading
 import time
 
-from waitress.server import create_server
-
 from dashsnap.blueprints.responses import json_response
+from waitress.server import create_server
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:admin").decode(), "Content-Type": "application/json"}
 BASELINE = "baseline: GET hello-world route"

@@ -13,9 +13,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from harness import AUTH, BASELINE, report, serve, timed
-
 from dashsnap.app import create_app
+from harness import AUTH, BASELINE, report, serve, timed
 
 FIXTURE = Path(__file__).parent.parent / "tests" / "fixtures" / "dashboards" / "node-exporter-full.json"
 

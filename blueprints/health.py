@@ -1,7 +1,6 @@
 """Health: whether the server can use its data dir (no sign-in; backup and import tools check it first)."""
 from __future__ import annotations
 
-
 from ..version import DASHSNAP_VERSION, GRAFANA_API_VERSION
 from .context import store
 from .responses import json_response

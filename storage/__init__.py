@@ -11,8 +11,8 @@ from .accounts import ApiKeyStore, OrgStore, UserStore
 from .dashboards import DashboardStore
 from .documents import UnsafeName
 from .errors import Conflict, Missing
-from .index import Index
 from .file_dashboards import FileDashboards
+from .index import Index
 from .snapshots import SnapshotStore
 from .stars import StarStore
 

@@ -131,8 +131,9 @@ class ApiKeyStore:
         with self._lock:
             if self._documents.select("org_id = ? AND name = ?", (org_id, name), columns="id"):
                 raise Conflict("name")
-            api_key = {"id": self._documents.next_id(), "orgId": org_id, "name": name, "role": role, "keyHash": key_hash,
-                       "expires": rfc3339(expires_at) if expires_at else None, "created": rfc3339(time.time())}
+            api_key = {"id": self._documents.next_id(), "orgId": org_id, "name": name, "role": role,
+                       "keyHash": key_hash, "expires": rfc3339(expires_at) if expires_at else None,
+                       "created": rfc3339(time.time())}
             self._documents.create(self._path(org_id, api_key["id"]), api_key)
         return api_key
 

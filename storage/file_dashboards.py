@@ -6,7 +6,6 @@ read only when asked for or when it changed, so a search never reads them all.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 

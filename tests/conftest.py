@@ -8,9 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
-
 from dashsnap.app import create_app
+from waitress.server import create_server
 
 
 def basic(login: str = "admin", password: str = "admin") -> dict[str, str]:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import ADMIN, basic, bearer
-
 from dashsnap.app import create_app
 
 GUARDED = ["/api/auth/keys", "/api/dashboard/snapshots"]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, basic, bearer
-
 from dashsnap.config import MIB, ConfigError, load_config
 
 GRAFANA_INI = """\

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, bearer
-
 from dashsnap.storage.documents import create_document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dashboards"

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, bearer
-
 from dashsnap.app import create_app
 from dashsnap.storage import documents
 

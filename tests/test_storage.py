@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from dashsnap.storage import Conflict, Store, UnsafeName, documents, open_store
 from dashsnap.storage.timestamps import rfc3339
 
