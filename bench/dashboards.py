@@ -74,7 +74,7 @@ def main() -> None:
                            ("search tag=sla&tag=prod&query=node", "/api/search?tag=sla&tag=prod&query=node"),
                            ("search page 50 of 1000 hits", "/api/search?limit=1000&page=50"),
                            ("GET /api/dashboards/tags", "/api/dashboards/tags"),
-                           ("GET /api/dashboards/uid/:uid", "/api/dashboards/uid/u4242")]:
+                           ("GET /api/dashboards/uid/:uid", f"/api/dashboards/uid/u{options.dashboards // 2 + 1}")]:
             measurements[name] = timed(connection, "GET", path, count=count)
         measurements["POST /api/dashboards/db (new)"] = [
             timed(connection, "POST", "/api/dashboards/db", save(next(saves)), 1)[0] for _ in range(count)]
