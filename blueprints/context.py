@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -35,8 +36,9 @@ def settings() -> Mapping[str, Any]:
 
 
 def app_path(path: str) -> str:
-    """A path of ours as the browser sees it (Grafana's relative `url` fields, e.g. /d/<uid>/<slug>)."""
-    return "/" + path.lstrip("/")
+    """A path of ours as the browser sees it (Grafana's relative `url` fields, e.g. /d/<uid>/<slug>), under
+    the sub-path that root_url names, as Grafana's appSubUrl."""
+    return urlsplit(settings()["DASHSNAP_ROOT_URL"]).path.rstrip("/") + "/" + path.lstrip("/")
 
 
 def public_url(path: str) -> str:

@@ -33,6 +33,12 @@ def _not_found() -> NotFound:
     return NotFound(NOT_FOUND)
 
 
+def _read_only_meta(**fields) -> dict:
+    """Meta of a dashboard that cannot be saved (the home and file dashboards)."""
+    return {**fields, "canSave": False, "canEdit": current_identity().has_role("Editor"), "canStar": False,
+            "slug": "", "expires": ZERO_TIME, "created": ZERO_TIME, "updated": ZERO_TIME, **GENERAL_FOLDER}
+
+
 def _answer(identity: Identity, record: dict):
     starred = identity.user_id > 0 and store().stars.is_starred(identity.user_id, record["id"])
     meta = {"type": "db", "isStarred": starred, "canSave": identity.has_role("Editor"),
@@ -84,8 +90,8 @@ def get_dashboard_by_uid(uid: str):
     return _answer(current_identity(), record)
 
 
-def _delete(record: dict | None):
-    if record is None or store().delete_dashboard(record["orgId"], record["slug"]) is None:
+def _deleted(record: dict | None):
+    if record is None:
         raise _not_found()
     return json_response({"title": record["title"], "message": f"Dashboard {record['title']} deleted",
                           "id": record["id"]})
@@ -95,14 +101,14 @@ def _delete(record: dict | None):
 @role_required("Editor")
 def delete_dashboard(slug: str):
     """Delete a dashboard by its slug (case-insensitive); it leaves search, tags and stars."""
-    return _delete(store().dashboards.get_by_slug(current_identity().org_id, slug.lower()))
+    return _deleted(store().delete_dashboard(current_identity().org_id, slug=slug.lower()))
 
 
 @bp.delete("/api/dashboards/uid/<uid>")
 @role_required("Editor")
 def delete_dashboard_by_uid(uid: str):
     """Delete a dashboard by its uid."""
-    return _delete(store().dashboards.get_by_uid(current_identity().org_id, uid))
+    return _deleted(store().delete_dashboard(current_identity().org_id, uid=uid))
 
 
 @bp.get("/api/dashboards/home")
@@ -110,9 +116,7 @@ def delete_dashboard_by_uid(uid: str):
 def get_home_dashboard():
     """The home dashboard: a file's when the config or the data dir provides one, else the built-in one."""
     dashboard = store().home_dashboard(settings()["DASHSNAP_HOME_DASHBOARD_PATH"]) or HOME_DASHBOARD
-    meta = {"isHome": True, "canSave": False, "canEdit": current_identity().has_role("Editor"), "canStar": False,
-            "slug": "", "expires": ZERO_TIME, "created": ZERO_TIME, "updated": ZERO_TIME, **GENERAL_FOLDER}
-    return json_response({"meta": meta, "dashboard": dashboard})
+    return json_response({"meta": _read_only_meta(isHome=True), "dashboard": dashboard})
 
 
 @bp.get("/api/dashboards/tags")
@@ -130,7 +134,5 @@ def get_file_dashboard(name: str):
     dashboard = state().file_dashboards.get(name) if settings()["DASHSNAP_DASHBOARDS_JSON_ENABLED"] else None
     if dashboard is None:
         raise _not_found()
-    meta = {"type": "file", "canSave": False, "canEdit": current_identity().has_role("Editor"), "canStar": False,
-            "slug": "", "expires": ZERO_TIME, "created": ZERO_TIME, "updated": ZERO_TIME, **GENERAL_FOLDER}
-    return json_response({"meta": meta, "dashboard": dashboard if "version" in dashboard else {**dashboard,
-                                                                                               "version": 0}})
+    return json_response({"meta": _read_only_meta(type="file"),
+                          "dashboard": dashboard if "version" in dashboard else {**dashboard, "version": 0}})

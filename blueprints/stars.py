@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .auth import current_identity, signed_in
 from .context import store
+from .dashboards import NOT_FOUND
 from .errors import BadRequest, NotFound, PreconditionFailed
 from .responses import json_response
 from .routing import ApiBlueprint
@@ -24,10 +25,10 @@ def _dashboard_id(dashboard_id: str) -> int:
     return int(dashboard_id)
 
 
-def _existing(record: dict | None) -> int:
-    if record is None:
-        raise NotFound("Dashboard not found")
-    return record["id"]
+def _existing(dashboard_id: int | None) -> int:
+    if dashboard_id is None:
+        raise NotFound(NOT_FOUND)
+    return dashboard_id
 
 
 @bp.post("/api/user/stars/dashboard/<dashboard_id>")
@@ -35,7 +36,8 @@ def _existing(record: dict | None) -> int:
 def star_dashboard(dashboard_id: str):
     """Star a dashboard of the caller's org; starring it again changes nothing."""
     user_id = _starring_user()
-    found = _existing(store().dashboards.get_by_id(current_identity().org_id, _dashboard_id(dashboard_id)))
+    found = _existing(store().dashboards.id_of(current_identity().org_id,
+                                                dashboard_id=_dashboard_id(dashboard_id)))
     store().stars.star(user_id, found)
     return json_response({"message": "Dashboard starred!"})
 
@@ -53,7 +55,7 @@ def unstar_dashboard(dashboard_id: str):
 def star_dashboard_by_uid(uid: str):
     """Star a dashboard of the caller's org by its uid."""
     user_id = _starring_user()
-    store().stars.star(user_id, _existing(store().dashboards.get_by_uid(current_identity().org_id, uid)))
+    store().stars.star(user_id, _existing(store().dashboards.id_of(current_identity().org_id, uid=uid)))
     return json_response({"message": "Dashboard starred!"})
 
 
@@ -62,5 +64,5 @@ def star_dashboard_by_uid(uid: str):
 def unstar_dashboard_by_uid(uid: str):
     """Remove the caller's star of a dashboard given by its uid."""
     user_id = _starring_user()
-    store().stars.unstar(user_id, _existing(store().dashboards.get_by_uid(current_identity().org_id, uid)))
+    store().stars.unstar(user_id, _existing(store().dashboards.id_of(current_identity().org_id, uid=uid)))
     return json_response({"message": "Dashboard unstarred"})

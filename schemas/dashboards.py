@@ -11,6 +11,7 @@ from .base import BaseSchema, QueryBoolean, QueryInteger
 
 UID = validate.Regexp(r"[A-Za-z0-9_-]{1,40}\Z", error="must be 1 to 40 characters from A-Z, a-z, 0-9, '-' and '_'")
 MAX_SEARCH_LIMIT = 5000
+MAX_SEARCH_TAGS = 50
 
 
 class DashboardModelSchema(Schema):
@@ -39,7 +40,7 @@ class DashboardSaveSchema(BaseSchema):
 
 class SearchQuerySchema(BaseSchema):
     query = fields.String(load_default="")
-    tag = fields.List(fields.String(), load_default=list)
+    tag = fields.List(fields.String(), load_default=list, validate=validate.Length(max=MAX_SEARCH_TAGS))
     starred = QueryBoolean(load_default=False)
     limit = QueryInteger(load_default=0)
     page = QueryInteger(load_default=0)

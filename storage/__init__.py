@@ -54,13 +54,12 @@ class Store:
             pass
         return path.read_text().strip()
 
-    def delete_dashboard(self, org_id: int, slug: str) -> dict | None:
-        """Delete the org's dashboard with that slug, and every star of it; the deleted record, or None."""
-        record = self.dashboards.get_by_slug(org_id, slug)
-        if record is not None and self.dashboards.delete(org_id, record["slug"]):
+    def delete_dashboard(self, org_id: int, *, slug: str | None = None, uid: str | None = None) -> dict | None:
+        """Delete the org's dashboard with that slug or uid, and every star of it; the deleted record, or None."""
+        record = self.dashboards.delete(org_id, slug=slug, uid=uid)
+        if record is not None:
             self.stars.forget_dashboard(record["id"])
-            return record
-        return None
+        return record
 
     def home_dashboard(self, configured_path: str = "") -> dict | None:
         """The home dashboard a file provides (the configured path, else `home.json` in the data dir), or None."""

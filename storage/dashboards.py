@@ -21,9 +21,18 @@ from .timestamps import rfc3339
 ROW_FIELDS = "id, uid, slug, version, created, created_by"
 
 
+def _fold(text: str) -> str:
+    """Titles and queries as search compares them: case-folded, and without NUL (which FTS5 cannot take)."""
+    return text.casefold().replace("\0", " ")
+
+
+def _belongs(relative_path: str, record: dict) -> bool:
+    return relative_path == f"orgs/{record['orgId']}/dashboards/{record['slug']}.json"
+
+
 def _row(record: dict) -> dict:
     return {"id": record["id"], "uid": record["uid"], "org_id": record["orgId"], "slug": record["slug"],
-            "title": record["title"], "title_folded": record["title"].casefold(), "version": record["version"],
+            "title": record["title"], "title_folded": _fold(record["title"]), "version": record["version"],
             "tags": json.dumps(sorted(record["tags"])), "created": record["created"],
             "created_by": record["createdBy"]}
 
@@ -35,7 +44,7 @@ def _attach(connection: sqlite3.Connection, rowid: int, record: dict | None) -> 
         connection.executemany("INSERT INTO dashboard_tags (dashboard, org_id, term) VALUES (?, ?, ?)",
                                [(rowid, record["orgId"], term) for term in set(record["tags"])])
         connection.execute("INSERT INTO dashboard_titles (rowid, title) VALUES (?, ?)",
-                           (rowid, record["title"].casefold()))
+                           (rowid, _fold(record["title"])))
 
 
 def _phrase(text: str) -> str:
@@ -66,7 +75,8 @@ class DashboardStore:
              "title_folded": "TEXT", "version": "INTEGER", "tags": "TEXT", "created": "TEXT",
              "created_by": "TEXT"},
             "orgs/*/dashboards/*.json", _row, indexes=["org_id, title_folded, title"],
-            constraints=["UNIQUE (org_id, slug)", "UNIQUE (org_id, uid)"], attach=_attach, versioned=True)
+            constraints=["UNIQUE (org_id, slug)", "UNIQUE (org_id, uid)"], attach=_attach, versioned=True,
+            belongs=_belongs)
 
     def _folder(self, org_id: int) -> Path:
         return self._root / "orgs" / str(int(org_id)) / "dashboards"
@@ -87,16 +97,15 @@ class DashboardStore:
 
     def get_by_slug(self, org_id: int, slug: str) -> dict | None:
         """The dashboard record ({id, uid, orgId, slug, title, version, tags, created, ..., dashboard}) or None."""
-        try:
-            return self._documents.read(self._path(org_id, slug))
-        except documents.UnsafeName:
-            return None
+        return self._find(org_id, "slug", slug)
 
     def get_by_uid(self, org_id: int, uid: str) -> dict | None:
         return self._find(org_id, "uid", uid)
 
-    def get_by_id(self, org_id: int, dashboard_id: int) -> dict | None:
-        return self._find(org_id, "id", dashboard_id)
+    def id_of(self, org_id: int, *, dashboard_id: int | None = None, uid: str | None = None) -> int | None:
+        """The id of the org's dashboard with that id or uid, from the index alone; None when it has none."""
+        row = self._row(org_id, "id", dashboard_id) if uid is None else self._row(org_id, "uid", uid)
+        return row["id"] if row else None
 
     def save(self, org_id: int, dashboard: dict, *, overwrite: bool, author: str) -> dict:
         """Create or update a dashboard by Grafana's rules and return its record.
@@ -146,6 +155,10 @@ class DashboardStore:
 
     def _write(self, org_id: int, record: dict, current: dict | None) -> None:
         path = self._path(org_id, record["slug"])
+        if current is None or current["slug"] != record["slug"]:
+            # The index knows no dashboard by this slug, and we hold the org's lock: a file already there is a
+            # leftover (of a rename a crash interrupted, say). Keep it aside rather than refuse the name forever.
+            documents.set_aside(path)
         try:
             if current is None:
                 self._documents.create(path, record)
@@ -156,8 +169,13 @@ class DashboardStore:
         except (FileExistsError, Conflict):
             raise Conflict("name") from None
 
-    def delete(self, org_id: int, slug: str) -> bool:
-        return self._documents.delete(self._path(org_id, slug))
+    def delete(self, org_id: int, *, slug: str | None = None, uid: str | None = None) -> dict | None:
+        """Delete the org's dashboard with that slug or uid; the deleted record, or None when there is none."""
+        with documents.lock(self._folder(org_id) / ".lock"):
+            record = self.get_by_slug(org_id, slug) if uid is None else self.get_by_uid(org_id, uid)
+            if record is None or not self._documents.delete(self._path(org_id, record["slug"])):
+                return None
+        return record
 
     def tags(self, org_id: int) -> list[dict[str, Any]]:
         return self._documents.index.query(
@@ -171,17 +189,26 @@ class DashboardStore:
 
         `query` is a case-insensitive part of the title; every tag must be carried; `starred_by` keeps the
         dashboards that user starred."""
-        folded = query.casefold()
-        # The trigram index finds any part of 3 characters or more, and CROSS JOIN makes it drive the query:
-        # SQLite would otherwise walk the title index and probe the full-text table once per dashboard.
+        folded = _fold(query)
+        where, params = ["d.org_id = ?"], [org_id]
+        # One table drives the query, chosen so it stays small (CROSS JOIN keeps SQLite from walking the title
+        # index and probing the full-text table once per dashboard): the trigram index when the query has a
+        # part of 3 characters or more, else the user's stars when asked for, else the org's titles in order,
+        # which stops early when matches are common.
         if len(folded) >= 3:
-            source, where, params = ("dashboard_titles CROSS JOIN dashboards d ON d.rowid = dashboard_titles.rowid",
-                                     ["dashboard_titles MATCH ?", "d.org_id = ?"], [_phrase(folded), org_id])
-        else:  # shorter parts: walk the org's titles in order, which stops early when matches are common
-            source, where, params = "dashboards d", ["d.org_id = ?"], [org_id]
-            if folded:
-                where.append("instr(d.title_folded, ?) > 0")
-                params.append(folded)
+            source = "dashboard_titles CROSS JOIN dashboards d ON d.rowid = dashboard_titles.rowid"
+            where.append("dashboard_titles MATCH ?")
+            params.append(_phrase(folded))
+        elif starred_by is not None:
+            source = "stars CROSS JOIN dashboards d ON d.id = stars.dashboard_id"
+            where.append("stars.user_id = ?")
+            params.append(starred_by)
+            starred_by = None  # already applied
+        else:
+            source = "dashboards d"
+        if 0 < len(folded) < 3:
+            where.append("instr(d.title_folded, ?) > 0")
+            params.append(folded)
         for tag in tags:
             where.append("d.rowid IN (SELECT dashboard FROM dashboard_tags WHERE org_id = ? AND term = ?)")
             params += [org_id, tag]

@@ -83,6 +83,15 @@ def create_file(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def set_aside(path: Path) -> None:
+    """Keep a document that lost its place under a name no scan picks up (`<name>.superseded`)."""
+    try:
+        os.replace(path, path.with_name(path.name + ".superseded"))
+    except FileNotFoundError:
+        return
+    _fsync_dir(path.parent)
+
+
 def read_document(path: Path) -> object | None:
     """The parsed document at path, or None when there is none."""
     try:

@@ -1,7 +1,7 @@
 """Read-only dashboards from a folder of JSON files (`[dashboards.json] path`), found by their base name.
 
-The folder is the user's, not the data dir: it is listed again only when a file in it changed, and a file is
-read only when asked for or when it changed, so a search never reads them all.
+The folder is the user's, not the data dir, and meant for a handful of files: each request lists it (names
+and mtimes only), and a file is read only when asked for or when it changed, so a search never reads them all.
 """
 from __future__ import annotations
 

@@ -49,12 +49,15 @@ class Index:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
         row = connection.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
-        if row is None or row["value"] != SCHEMA_VERSION:
-            tables = [r["name"] for r in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta'")]
-            for table in tables:
-                connection.execute(f'DROP TABLE "{table}"')
-            connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        if row is not None and row["value"] != SCHEMA_VERSION:
+            # Made by another version: start afresh (the tables include full-text ones that cannot be dropped
+            # piecemeal); reconcile then fills the new index from the documents.
+            connection.close()
+            self.discard(self.path)
+            connection = self._connect()
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+        connection.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         self._local.connection = connection
 
     @property
@@ -82,6 +85,7 @@ class Index:
 Attach = Callable[[sqlite3.Connection, int, "dict | None"], None]
 
 
+
 @dataclass
 class Collection:
     """Documents of one kind under the data dir and the index table listing them.
@@ -104,6 +108,7 @@ class Collection:
     attach: Attach | None = None
     sequence: bool = True
     versioned: bool = False
+    belongs: Callable[[str, dict], bool] | None = None   # does the document sit where its contents say?
 
     def __post_init__(self) -> None:
         self._ids = Sequence(self.root / "sequences", self.table) if self.sequence else None
@@ -185,17 +190,18 @@ class Collection:
         self._ids.claim(fixed_id)
 
     def _settle_clash(self, connection: sqlite3.Connection, path: Path, document: dict) -> None:
-        """Two files with one id: the remains of a rename a crash interrupted. Keep the higher version."""
+        """Two files with one id in one folder: the remains of a rename a crash interrupted. The higher version
+        is the live one; the other is moved aside (renamed to *.superseded), never deleted."""
         other = connection.execute(f"SELECT path, version FROM {self.table} WHERE id = ?",
                                    (document["id"],)).fetchone()
-        if other is None:
-            raise sqlite3.IntegrityError("a unique column other than the id is taken")
+        if other is None or (self.root / other["path"]).parent != path.parent:
+            raise sqlite3.IntegrityError("another document holds one of its unique values")
         if document["version"] > other["version"]:
             self._drop_row(connection, other["path"])
-            documents.remove_document(self.root / other["path"])
+            documents.set_aside(self.root / other["path"])
             self._put_row(connection, path, document)
         else:
-            documents.remove_document(path)
+            documents.set_aside(path)
 
     def reconcile(self) -> None:
         """Make the index table list exactly the documents on disk, and the id sequence pass every id in it
@@ -212,6 +218,8 @@ class Collection:
                     document = documents.read_document(path)
                     if not isinstance(document, dict):
                         continue
+                    if self.belongs and not self.belongs(relative, document):
+                        raise ValueError("its contents name another place than where it is")
                     try:
                         self._put_row(connection, path, document)
                     except sqlite3.IntegrityError:

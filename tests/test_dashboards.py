@@ -601,3 +601,93 @@ def test_a_dashboard_keeps_its_uid_when_saved_with_another(client):
     assert response.get_json()["uid"] == saved["uid"]
     assert by_uid(client, saved["uid"]).get_json()["dashboard"]["uid"] == saved["uid"]
     assert by_uid(client, "brand-new-uid").status_code == 404
+
+
+# --- the store under stress: copies, leftovers, schema changes, overlapping requests -----------------------
+
+def test_a_copy_in_another_org_is_never_settled_as_a_rename(make_app, tmp_path):
+    from dashsnap.storage import documents
+
+    client = make_app().test_client()
+    saved = create(client, "Prod")
+    original = tmp_path / "data" / "orgs" / "1" / "dashboards" / "prod.json"
+    record = json.loads(original.read_text())
+    documents.create_document(tmp_path / "data" / "orgs" / "2" / "dashboards" / "prod-copy.json",
+                              {**record, "orgId": 2, "slug": "prod-copy", "version": 5})
+    client = make_app().test_client()  # a restart reconciles
+    assert original.exists()
+    assert by_uid(client, saved["uid"]).status_code == 200
+
+
+def test_a_document_whose_contents_name_another_org_is_not_indexed(make_app, tmp_path):
+    from dashsnap.storage import documents
+
+    client = make_app().test_client()
+    saved = create(client, "Moved By Hand")
+    record = json.loads((tmp_path / "data" / "orgs" / "1" / "dashboards" / "moved-by-hand.json").read_text())
+    documents.create_document(tmp_path / "data" / "orgs" / "1" / "dashboards" / "elsewhere.json",
+                              {**record, "id": 999, "uid": "other-uid", "orgId": 2, "slug": "elsewhere"})
+    make_app()
+    other_org = make_app().extensions["dashsnap"].store.dashboards.search(2)
+    assert other_org == []
+    assert [hit["id"] for hit in search(client)] == [saved["id"]]
+
+
+def test_an_index_of_another_schema_version_is_rebuilt(make_app, tmp_path):
+    import sqlite3
+
+    client = make_app().test_client()
+    saved = create(client, "Survives Upgrades")
+    with sqlite3.connect(tmp_path / "data" / "index.sqlite3") as index:
+        index.execute("UPDATE meta SET value = 'older' WHERE name = 'schema'")
+    client = make_app().test_client()
+    assert [hit["id"] for hit in search(client, query="upgrades")] == [saved["id"]]
+
+
+def test_delete_waits_for_a_save_in_progress_in_the_same_org(client, tmp_path):
+    import threading
+
+    from dashsnap.storage import documents
+
+    saved = create(client, "Contended")
+    finished = threading.Event()
+    with documents.lock(tmp_path / "data" / "orgs" / "1" / "dashboards" / ".lock"):  # as a save holds it
+        worker = threading.Thread(target=lambda: (client.delete(f"/api/dashboards/uid/{saved['uid']}",
+                                                                headers=ADMIN), finished.set()))
+        worker.start()
+        assert not finished.wait(0.3)
+    worker.join(timeout=10)
+    assert finished.is_set() and by_uid(client, saved["uid"]).status_code == 404
+
+
+def test_a_leftover_file_at_a_slug_neither_answers_nor_blocks_the_name(app, client, tmp_path):
+    """A rename in another process crashed after writing the new file and before removing the old one."""
+    from dashsnap.storage import documents
+
+    saved = create(client, "Old Name")
+    folder = tmp_path / "data" / "orgs" / "1" / "dashboards"
+    stale = json.loads((folder / "old-name.json").read_text())
+    assert save(client, {**model(client, saved["uid"]), "title": "New Name"}).status_code == 200
+    documents.create_document(folder / "old-name.json", stale)  # what the crash left behind
+    assert client.get("/api/dashboards/db/old-name", headers=ADMIN).status_code == 404
+    again = save(client, {"id": None, "title": "Old Name"})
+    assert again.status_code == 200 and again.get_json()["id"] != saved["id"]
+    assert (folder / "old-name.json.superseded").exists()
+
+
+def test_delete_reads_the_dashboard_once(client, monkeypatch):
+    from dashsnap.storage import documents
+
+    saved = create(client, "Read Once")
+    reads = []
+    real_read = documents.read_document
+    monkeypatch.setattr(documents, "read_document", lambda path: reads.append(path) or real_read(path))
+    assert client.delete(f"/api/dashboards/uid/{saved['uid']}", headers=ADMIN).status_code == 200
+    assert [path.parent.name for path in reads if path.parent.name == "dashboards"] == ["dashboards"]
+
+
+def test_urls_carry_the_sub_path_of_root_url(make_app):
+    client = make_app(DASHSNAP_ROOT_URL="http://host.test/grafana/").test_client()
+    saved = create(client, "Under A Path")
+    assert saved["url"] == f"/grafana/d/{saved['uid']}/under-a-path"
+    assert search(client)[0]["url"] == saved["url"]

@@ -730,3 +730,22 @@ def test_unreadable_file_dashboard_is_not_listed_in_search(file_client, dashboar
     for name in ("broken.json", "list.json", "folder.json"):
         assert file_client.get(f"/api/dashboards/file/{name}", headers=ADMIN).status_code == 404
     assert titles(file_client) == ["Beta File", "File One"]
+
+
+@pytest.mark.parametrize("query", ["ab\x00c", "\x00cd", "\x00", "b\x00"])
+def test_queries_with_nul_characters_answer(client, query):
+    response = client.get("/api/search", query_string={"query": query}, headers=ADMIN)
+    assert response.status_code == 200
+
+
+def test_a_title_with_a_nul_character_is_found_by_its_later_part(client):
+    client.post("/api/dashboards/db", data=json.dumps({"dashboard": {"id": None, "title": "ab\u0000cdef"}}),
+                headers=ADMIN)
+    hits = client.get("/api/search", query_string={"query": "cdef"}, headers=ADMIN).get_json()
+    assert [hit["title"] for hit in hits] == ["ab\u0000cdef"]
+
+
+def test_too_many_tags_is_400(client):
+    response = client.get("/api/search?" + "&".join(f"tag=t{n}" for n in range(1000)), headers=ADMIN)
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("tag:")
