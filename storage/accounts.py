@@ -43,6 +43,18 @@ class OrgStore:
             self._documents.create(self._path(org["id"]), org)
         return org
 
+    def rename(self, org_id: int, name: str) -> dict[str, Any] | None:
+        """Give the org a new name; None when there is no such org, Conflict("name") when another has it."""
+        with self._lock:
+            org = self.get(org_id)
+            if org is None:
+                return None
+            if self._documents.select("name_folded = ? AND id != ?", (name.casefold(), org_id), columns="id"):
+                raise Conflict("name")
+            org = {**org, "name": name, "updated": rfc3339(time.time())}
+            self._documents.save(self._path(org_id), org)
+        return org
+
     def ensure_main_org(self, name: str) -> dict[str, Any]:
         """Org 1, created on first start."""
         with self._lock:
@@ -86,12 +98,30 @@ class UserStore:
     def count(self) -> int:
         return self._documents.select(columns="count(*) AS n")[0]["n"]
 
+    def _taken(self, field: str, value: str, user_id: int = 0) -> bool:
+        return bool(self._documents.select(f"{field}_folded = ? AND id != ?", (value.casefold(), user_id),
+                                           columns="id"))
+
+    def update(self, user_id: int, **changes: Any) -> dict[str, Any] | None:
+        """Change fields of a user document (camelCase keys as stored); None when there is no such user.
+        Raises Conflict("login") or Conflict("email") when another user has the new value."""
+        with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                return None
+            for field in ("login", "email"):
+                if field in changes and self._taken(field, changes[field], user_id):
+                    raise Conflict(field)
+            user = {**user, **changes, "updated": rfc3339(time.time())}
+            self._documents.save(self._path(user_id), user)
+        return user
+
     def create(self, *, login: str, email: str, name: str, password_hash: str, is_server_admin: bool,
                org_roles: dict[int, str]) -> dict[str, Any]:
         """Create a user under the next id; Conflict("login") or Conflict("email") when taken."""
         with self._lock:
             for field, value in (("login", login), ("email", email)):
-                if self._documents.select(f"{field}_folded = ?", (value.casefold(),), columns="id"):
+                if self._taken(field, value):
                     raise Conflict(field)
             now = rfc3339(time.time())
             user = {"id": self._documents.next_id(), "login": login, "email": email, "name": name,

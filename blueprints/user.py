@@ -1,0 +1,85 @@
+"""The signed-in user: profile, password, orgs, and which org is active."""
+from __future__ import annotations
+
+from .. import security
+from ..schemas.users import PasswordChangeSchema, UserUpdateSchema
+from ..storage import Conflict as StoreConflict
+from .auth import current_identity, signed_in
+from .context import settings, state, store
+from .errors import BadRequest, Conflict, Unauthorized
+from .responses import json_response
+from .routing import ApiBlueprint
+from .wire import load, request_object
+
+bp = ApiBlueprint("user", __name__)
+update_schema = UserUpdateSchema()
+password_schema = PasswordChangeSchema()
+
+
+def _caller() -> dict:
+    """The caller's user document; API keys and anonymous callers have none (Grafana answers 500 there)."""
+    identity = current_identity()
+    user = store().users.get(identity.user_id) if identity.user_id else None
+    if user is None:
+        raise BadRequest("This needs a signed-in user: API keys and anonymous access have no user")
+    return user
+
+
+def profile(user: dict) -> dict:
+    return {"id": user["id"], "email": user["email"], "name": user["name"], "login": user["login"],
+            "theme": user.get("theme", ""), "orgId": user["orgId"], "isGrafanaAdmin": user["isGrafanaAdmin"]}
+
+
+@bp.get("/api/user")
+@signed_in
+def get_user():
+    """The caller's profile."""
+    return json_response(profile(_caller()))
+
+
+@bp.put("/api/user")
+@signed_in
+def update_user():
+    """Change the caller's name, email, login or theme; fields left out keep their value."""
+    user = _caller()
+    data = load(update_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
+    changes = {field: value for field, value in data.items() if value != ""}
+    try:
+        store().users.update(user["id"], **changes)
+    except StoreConflict:
+        raise Conflict(f"User with email '{changes.get('email', user['email'])}' or username "
+                       f"'{changes.get('login', user['login'])}' already exists") from None
+    return json_response({"message": "User updated"})
+
+
+@bp.put("/api/user/password")
+@signed_in
+def change_password():
+    """Change the caller's password, given the old one."""
+    user = _caller()
+    data = load(password_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
+    if not state().passwords.check(user["id"], user["passwordHash"], data["old_password"]):
+        raise Unauthorized("Invalid old password")
+    store().users.update(user["id"], passwordHash=security.hash_password(data["new_password"]))
+    return json_response({"message": "User password changed"})
+
+
+@bp.get("/api/user/orgs")
+@signed_in
+def list_user_orgs():
+    """The orgs the caller belongs to, with the caller's role in each."""
+    orgs = ((store().orgs.get(int(org_id)), role) for org_id, role in _caller()["orgs"].items())
+    return json_response(sorted(({"orgId": org["id"], "name": org["name"], "role": role}
+                                 for org, role in orgs if org is not None), key=lambda org: org["orgId"]))
+
+
+@bp.post("/api/user/using/<org_id>")
+@signed_in
+def switch_org(org_id: str):
+    """Make another of the caller's orgs the active one."""
+    identity = current_identity()
+    user = store().users.get(identity.user_id) if identity.user_id else None
+    if user is None or org_id not in user["orgs"] or store().orgs.get(int(org_id)) is None:
+        raise Unauthorized("Not a valid organization")  # Grafana answers 401 here, not 403
+    store().users.update(user["id"], orgId=int(org_id))
+    return json_response({"message": "Active organization changed"})

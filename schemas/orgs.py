@@ -1,0 +1,10 @@
+"""Org payloads."""
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from .base import BaseSchema
+
+
+class OrgUpdateSchema(BaseSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=190))
