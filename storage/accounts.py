@@ -6,12 +6,13 @@ secrets arrive here already hashed.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
 from . import documents
-from .errors import Conflict
+from .errors import Conflict, Missing
 from .index import Collection, Index
 from .timestamps import rfc3339, seconds
 
@@ -68,17 +69,30 @@ class OrgStore:
 
 
 def _user_row(user: dict) -> dict:
-    return {"id": user["id"], "login_folded": user["login"].casefold(), "email_folded": user["email"].casefold()}
+    return {"id": user["id"], "login": user["login"], "email": user["email"], "name": user["name"],
+            "login_folded": user["login"].casefold(), "email_folded": user["email"].casefold()}
+
+
+def _attach_memberships(connection: sqlite3.Connection, rowid: int, user: dict | None) -> None:
+    connection.execute("DELETE FROM org_members WHERE member = ?", (rowid,))
+    if user is not None:
+        connection.executemany("INSERT INTO org_members (member, org_id, user_id, role) VALUES (?, ?, ?, ?)",
+                               [(rowid, int(org_id), user["id"], role) for org_id, role in user["orgs"].items()])
 
 
 class UserStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "users"
         self._lock = documents.lock(self._folder / ".users.lock")
+        index.connection.execute(
+            "CREATE TABLE IF NOT EXISTS org_members (member INTEGER, org_id INTEGER, user_id INTEGER, role TEXT)")
+        index.connection.execute("CREATE INDEX IF NOT EXISTS org_members_by_member ON org_members (member)")
+        index.connection.execute("CREATE INDEX IF NOT EXISTS org_members_by_org ON org_members (org_id, role)")
         self._documents = Collection(
             index, root, "users",
-            {"id": "INTEGER UNIQUE", "login_folded": "TEXT UNIQUE", "email_folded": "TEXT UNIQUE"},
-            "users/*.json", _user_row)
+            {"id": "INTEGER UNIQUE", "login": "TEXT", "email": "TEXT", "name": "TEXT",
+             "login_folded": "TEXT UNIQUE", "email_folded": "TEXT UNIQUE"},
+            "users/*.json", _user_row, attach=_attach_memberships)
 
     def _path(self, user_id: int) -> Path:
         return self._folder / f"{int(user_id)}.json"
@@ -115,6 +129,42 @@ class UserStore:
             user = {**user, **changes, "updated": rfc3339(time.time())}
             self._documents.save(self._path(user_id), user)
         return user
+
+    def members(self, org_id: int) -> list[dict[str, Any]]:
+        """The org's users, by email then login: {userId, login, email, name, role}, from the index alone."""
+        return self._documents.index.query(
+            "SELECT u.id AS userId, u.login, u.email, u.name, m.role FROM org_members m "
+            "JOIN users u ON u.rowid = m.member WHERE m.org_id = ? ORDER BY u.email_folded, u.login_folded",
+            (org_id,))
+
+    def set_membership(self, user_id: int, org_id: int, role: str | None) -> dict[str, Any]:
+        """Give the user a role in the org (None: remove them from it); the updated user.
+
+        Raises Missing("user") for an unknown user, Missing("membership") when removing a user who is no member,
+        Conflict("last-admin") when the org would be left without an Admin. A user removed from their
+        active org moves to another of theirs (or to none)."""
+        with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                raise Missing("user")
+            orgs = dict(user["orgs"])
+            old_role = orgs.get(str(org_id))
+            if role is None and old_role is None:
+                raise Missing("membership")
+            if old_role == "Admin" and role != "Admin" and self._admins(org_id) <= 1:
+                raise Conflict("last-admin")
+            if role is None:
+                del orgs[str(org_id)]
+            else:
+                orgs[str(org_id)] = role
+            active = user["orgId"] if str(user["orgId"]) in orgs else min(map(int, orgs), default=0)
+            user = {**user, "orgs": orgs, "orgId": active, "updated": rfc3339(time.time())}
+            self._documents.save(self._path(user_id), user)
+        return user
+
+    def _admins(self, org_id: int) -> int:
+        return self._documents.index.query(
+            "SELECT count(*) AS n FROM org_members WHERE org_id = ? AND role = 'Admin'", (org_id,))[0]["n"]
 
     def create(self, *, login: str, email: str, name: str, password_hash: str, is_server_admin: bool,
                org_roles: dict[int, str]) -> dict[str, Any]:
