@@ -32,6 +32,7 @@ from .storage import Conflict, FileDashboards, Store, open_store
 
 log = logging.getLogger("dashsnap")
 MAIN_ORG_NAME = "Main Org."
+SESSION_LIFETIME_SECONDS = 7 * 24 * 3600  # Grafana's login_remember_days default
 
 
 def _bootstrap_accounts(store: Store, settings: Mapping[str, Any]) -> None:
@@ -84,7 +85,9 @@ class DashSnap:
         _bootstrap_accounts(store, settings)
         app.extensions[EXTENSION] = DashSnapState(
             store=store, settings=settings, passwords=security.PasswordChecker(secret_key),
-            file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]))
+            file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
+            sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
+            login_throttle=security.LoginThrottle())
         app.register_blueprint(build_blueprint(), url_prefix=url_prefix)
         _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
 

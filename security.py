@@ -17,6 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -101,3 +102,61 @@ class PasswordChecker:
             while len(self._recent) > self._size:
                 self._recent.popitem(last=False)
         return True
+
+
+class SessionSigner:
+    """Session cookies: a signed, timestamped {user id, fingerprint of the password hash}. Changing the password
+    changes the fingerprint, so it ends every session of that user."""
+
+    def __init__(self, secret_key: str, max_age_seconds: int):
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="dashsnap-session")
+        self.max_age = max_age_seconds
+
+    @staticmethod
+    def _fingerprint(password_hash: str) -> str:
+        return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+    def sign(self, user: dict) -> str:
+        return self._serializer.dumps({"u": user["id"], "p": self._fingerprint(user["passwordHash"])})
+
+    def user_id(self, cookie: str) -> tuple[int, str] | None:
+        """(user id, password fingerprint) of a valid, unexpired cookie, else None."""
+        try:
+            payload = self._serializer.loads(cookie, max_age=self.max_age)
+            return int(payload["u"]), str(payload["p"])
+        except (BadSignature, ValueError, TypeError, KeyError):
+            return None
+
+    def matches(self, fingerprint: str, user: dict) -> bool:
+        return hmac.compare_digest(fingerprint, self._fingerprint(user["passwordHash"]))
+
+
+class LoginThrottle:
+    """After `limit` failed sign-ins for one login within `window` seconds, refuse that login for `window`
+    seconds. Kept per process, in memory: it slows guessing, it is no account lock-out."""
+
+    def __init__(self, limit: int = 5, window: float = 300):
+        self._limit = limit
+        self._window = window
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, login: str, now: float) -> list[float]:
+        return [moment for moment in self._failures.get(login, []) if now - moment < self._window]
+
+    def seconds_blocked(self, login: str) -> int:
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent(login.casefold(), now)
+            return int(self._window - (now - recent[-self._limit])) + 1 if len(recent) >= self._limit else 0
+
+    def failed(self, login: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._failures) > 10_000:  # bounded memory under a flood of made-up logins
+                self._failures.clear()
+            self._failures[login.casefold()] = self._recent(login.casefold(), now) + [now]
+
+    def succeeded(self, login: str) -> None:
+        with self._lock:
+            self._failures.pop(login.casefold(), None)

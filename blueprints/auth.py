@@ -1,4 +1,4 @@
-"""Who is calling: Basic auth against stored users, `Bearer <api key>`, or nobody.
+"""Who is calling: Basic auth against stored users, `Bearer <api key>`, a session cookie, or nobody.
 
 As in Grafana, a credential that is sent and fails ends the request with 401 even on public routes; a
 request with no credential goes on unauthenticated and the route's guard decides. Roles are org roles
@@ -17,10 +17,11 @@ from .. import security
 from ..schemas.base import ORG_ROLES
 from ..storage.timestamps import seconds
 from .context import state, store
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden, TooManyRequests, Unauthorized
 
 SERVER_ADMIN = "ServerAdmin"
 INVALID_LOGIN = "Invalid username or password"
+SESSION_COOKIE = "grafana_session"
 
 
 @dataclass(frozen=True)
@@ -56,22 +57,41 @@ def _identity_of_user(user: dict) -> Identity:
                     login=user["login"], is_server_admin=user["isGrafanaAdmin"])
 
 
+def sign_in(login: str, password: str) -> dict:
+    """The user whose login (or email) and password these are; 429 while that login is being guessed."""
+    throttle = state().login_throttle
+    blocked = throttle.seconds_blocked(login)
+    if blocked:
+        raise TooManyRequests(f"Too many failed login attempts; try again in {blocked} seconds")
+    user = store().users.find_by_login_or_email(login)
+    # One message and the same work for unknown users and wrong passwords, so logins cannot be probed.
+    if user is None:
+        state().passwords.spend_a_check(password)
+    if user is None or not state().passwords.check(user["id"], user["passwordHash"], password):
+        throttle.failed(login)
+        raise Unauthorized(INVALID_LOGIN)
+    throttle.succeeded(login)
+    return user
+
+
+def _identity_of_session() -> Identity | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = state().sessions.user_id(cookie) if cookie else None
+    user = store().users.get(session[0]) if session else None
+    if user is None or not state().sessions.matches(session[1], user):
+        return None
+    return _identity_of_user(user)
+
+
 @basic_auth.verify_password
 def verify_password(username: str, password: str) -> Identity | None:
     if "Authorization" not in request.headers:
-        return None
+        return _identity_of_session()
     if not username:
         raise Unauthorized("Invalid Basic Auth Header")
     if username == "api_key":  # Grafana also takes an API key as the password of the user "api_key"
         return _identity_of_api_key(password)
-    user = store().users.find_by_login_or_email(username)
-    # One message and the same work for unknown users and wrong passwords, so logins cannot be probed.
-    if user is None:
-        state().passwords.spend_a_check(password)
-        raise Unauthorized(INVALID_LOGIN)
-    if not state().passwords.check(user["id"], user["passwordHash"], password):
-        raise Unauthorized(INVALID_LOGIN)
-    return _identity_of_user(user)
+    return _identity_of_user(sign_in(username, password))
 
 
 @token_auth.verify_token

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..security import PasswordChecker
+from ..security import LoginThrottle, PasswordChecker, SessionSigner
 from ..storage import FileDashboards, Store
 
 EXTENSION = "dashsnap"
@@ -21,6 +21,8 @@ class DashSnapState:
     settings: Mapping[str, Any]
     passwords: PasswordChecker
     file_dashboards: FileDashboards
+    sessions: SessionSigner
+    login_throttle: LoginThrottle
 
 
 def state() -> DashSnapState:

@@ -49,6 +49,10 @@ class PreconditionFailed(ApiError):
     status, message = 412, "Precondition failed"
 
 
+class TooManyRequests(ApiError):
+    status, message = 429, "Too many requests"
+
+
 class PayloadTooLarge(ApiError):
     status, message = 413, "Request body too large"
 
