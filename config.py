@@ -48,6 +48,7 @@ SETTINGS = [
     Setting("snapshots", "public", "DASHSNAP_SNAPSHOTS_PUBLIC", bool, True),
     Setting("snapshots", "max_expires", "DASHSNAP_MAX_EXPIRES", int, 0),
     Setting("snapshots", "cleanup_interval", "DASHSNAP_CLEANUP_INTERVAL", int, 600),
+    Setting("users", "allow_org_create", "DASHSNAP_ALLOW_ORG_CREATE", bool, False),
     Setting("dashboards", "default_home_dashboard_path", "DASHSNAP_HOME_DASHBOARD_PATH", str, ""),
     Setting("dashboards.json", "enabled", "DASHSNAP_DASHBOARDS_JSON_ENABLED", bool, False),
     Setting("dashboards.json", "path", "DASHSNAP_DASHBOARDS_JSON_PATH", str, "dashboards"),

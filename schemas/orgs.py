@@ -8,3 +8,8 @@ from .base import BaseSchema
 
 class OrgUpdateSchema(BaseSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=190))
+
+
+class OrgSearchSchema(BaseSchema):
+    query = fields.String(load_default="")
+    name = fields.String(load_default="")

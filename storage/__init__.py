@@ -61,6 +61,21 @@ class Store:
             self.stars.forget_dashboard(record["id"])
         return record
 
+    def delete_org(self, org_id: int) -> bool:
+        """Delete an org with everything in it: dashboards (and their stars), snapshots, API keys, and its
+        users' memberships. The org's own document goes last, so an interrupted delete can be run again."""
+        if self.orgs.get(org_id) is None:
+            return False
+        for uid in self.dashboards.uids_of_org(org_id):
+            self.delete_dashboard(org_id, uid=uid)
+        for key in self.snapshots.keys_of_org(org_id):
+            self.snapshots.delete(key)
+        for api_key in self.api_keys.list_for_org(org_id, include_expired=True):
+            self.api_keys.delete(org_id, api_key["id"])
+        for member in self.users.members(org_id):
+            self.users.set_membership(member["userId"], org_id, None, keep_an_admin=False)
+        return self.orgs.delete(org_id)
+
     def home_dashboard(self, configured_path: str = "") -> dict | None:
         """The home dashboard a file provides (the configured path, else `home.json` in the data dir), or None."""
         path = Path(configured_path) if configured_path else self.data_dir / "home.json"

@@ -22,8 +22,9 @@ class OrgStore:
         self._folder = root / "orgs"
         self._lock = documents.lock(self._folder / ".orgs.lock")
         self._documents = Collection(
-            index, root, "orgs", {"id": "INTEGER UNIQUE", "name_folded": "TEXT UNIQUE"}, "orgs/*/org.json",
-            lambda org: {"id": org["id"], "name_folded": org["name"].casefold()})
+            index, root, "orgs", {"id": "INTEGER UNIQUE", "name": "TEXT", "name_folded": "TEXT UNIQUE"},
+            "orgs/*/org.json",
+            lambda org: {"id": org["id"], "name": org["name"], "name_folded": org["name"].casefold()})
 
     def _path(self, org_id: int) -> Path:
         return self._folder / str(int(org_id)) / "org.json"
@@ -55,6 +56,18 @@ class OrgStore:
             org = {**org, "name": name, "updated": rfc3339(time.time())}
             self._documents.save(self._path(org_id), org)
         return org
+
+    def find_by_name(self, name: str) -> dict[str, Any] | None:
+        rows = self._documents.select("name_folded = ?", (name.casefold(),), columns="id")
+        return self.get(rows[0]["id"]) if rows else None
+
+    def search(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
+        """Orgs whose name starts with query (case-insensitive), by id: {id, name}."""
+        return self._documents.select("substr(name_folded, 1, ?) = ?", (len(query.casefold()), query.casefold()),
+                                      order_by="id", limit=limit, columns="id, name")
+
+    def delete(self, org_id: int) -> bool:
+        return self._documents.delete(self._path(org_id))
 
     def ensure_main_org(self, name: str) -> dict[str, Any]:
         """Org 1, created on first start."""
@@ -137,7 +150,8 @@ class UserStore:
             "JOIN users u ON u.rowid = m.member WHERE m.org_id = ? ORDER BY u.email_folded, u.login_folded",
             (org_id,))
 
-    def set_membership(self, user_id: int, org_id: int, role: str | None) -> dict[str, Any]:
+    def set_membership(self, user_id: int, org_id: int, role: str | None, *,
+                       keep_an_admin: bool = True) -> dict[str, Any]:
         """Give the user a role in the org (None: remove them from it); the updated user.
 
         Raises Missing("user") for an unknown user, Missing("membership") when removing a user who is no member,
@@ -151,7 +165,7 @@ class UserStore:
             old_role = orgs.get(str(org_id))
             if role is None and old_role is None:
                 raise Missing("membership")
-            if old_role == "Admin" and role != "Admin" and self._admins(org_id) <= 1:
+            if keep_an_admin and old_role == "Admin" and role != "Admin" and self._admins(org_id) <= 1:
                 raise Conflict("last-admin")
             if role is None:
                 del orgs[str(org_id)]

@@ -177,6 +177,9 @@ class DashboardStore:
                 return None
         return record
 
+    def uids_of_org(self, org_id: int) -> list[str]:
+        return [row["uid"] for row in self._documents.select("org_id = ?", (org_id,), columns="uid")]
+
     def tags(self, org_id: int) -> list[dict[str, Any]]:
         return self._documents.index.query(
             "SELECT term, count(*) AS count FROM dashboard_tags WHERE org_id = ? GROUP BY term ORDER BY term",

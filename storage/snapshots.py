@@ -108,6 +108,9 @@ class SnapshotStore:
         """Remove the snapshot; False when it was already gone."""
         return self._documents.delete(self._path(key))
 
+    def keys_of_org(self, org_id: int) -> list[str]:
+        return [row["key"] for row in self._documents.select("org_id = ?", (org_id,), columns="key")]
+
     def purge_expired(self, now: float | None = None) -> int:
         """Delete every snapshot whose expiry has passed; return how many this call removed."""
         expired = self._documents.select("expires_at <= ?", (time.time() if now is None else now,),
