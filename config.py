@@ -122,3 +122,19 @@ def load_config(ini_path: str | None = None, environ: Mapping[str, str] | None =
     config["DASHSNAP_CONFIG_FILE"] = ini_path or ""
     return config
 
+
+
+def settings_by_section(config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The effective settings as {section: {key: text}}, as Grafana's admin settings show them: every value whose
+    key names a secret or password is masked."""
+    sections: dict[str, dict[str, str]] = {}
+    for setting in SETTINGS:
+        value = config.get(setting.config_key, setting.default)
+        if "secret" in setting.key or "password" in setting.key:
+            shown = "************"
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"
+        else:
+            shown = str(value)
+        sections.setdefault(setting.section, {})[setting.key] = shown
+    return sections

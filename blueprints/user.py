@@ -37,19 +37,32 @@ def get_user():
     return json_response(profile(_caller()))
 
 
-@bp.put("/api/user")
-@signed_in
-def update_user():
-    """Change the caller's name, email, login or theme; fields left out keep their value."""
-    user = _caller()
+def already_exists(email: str, login: str) -> Conflict:
+    return Conflict(f"User with email '{email}' or username '{login}' already exists")
+
+
+def update_profile(user: dict):
+    """Apply the request's name, email, login or theme to the user; fields left out keep their value."""
     data = load(update_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
     changes = {field: value for field, value in data.items() if value != ""}
     try:
         store().users.update(user["id"], **changes)
     except StoreConflict:
-        raise Conflict(f"User with email '{changes.get('email', user['email'])}' or username "
-                       f"'{changes.get('login', user['login'])}' already exists") from None
+        raise already_exists(changes.get("email", user["email"]), changes.get("login", user["login"])) from None
     return json_response({"message": "User updated"})
+
+
+def orgs_of(user: dict):
+    orgs = ((store().orgs.get(int(org_id)), role) for org_id, role in user["orgs"].items())
+    return json_response(sorted(({"orgId": org["id"], "name": org["name"], "role": role}
+                                 for org, role in orgs if org is not None), key=lambda org: org["orgId"]))
+
+
+@bp.put("/api/user")
+@signed_in
+def update_user():
+    """Change the caller's name, email, login or theme; fields left out keep their value."""
+    return update_profile(_caller())
 
 
 @bp.put("/api/user/password")
@@ -68,9 +81,7 @@ def change_password():
 @signed_in
 def list_user_orgs():
     """The orgs the caller belongs to, with the caller's role in each."""
-    orgs = ((store().orgs.get(int(org_id)), role) for org_id, role in _caller()["orgs"].items())
-    return json_response(sorted(({"orgId": org["id"], "name": org["name"], "role": role}
-                                 for org, role in orgs if org is not None), key=lambda org: org["orgId"]))
+    return orgs_of(_caller())
 
 
 @bp.post("/api/user/using/<org_id>")

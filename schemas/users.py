@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from .base import BaseSchema
+from .base import BaseSchema, QueryInteger
 
 MIN_PASSWORD_LENGTH = 4
 
@@ -30,3 +30,35 @@ class PasswordChangeSchema(BaseSchema):
     def confirmation_matches(self, data, **kwargs):
         if "confirm_new" in data and data["confirm_new"] != data.get("new_password"):
             raise ValidationError("New password and its confirmation do not match", "confirmNew")
+
+
+class UserSearchSchema(BaseSchema):
+    query = fields.String(load_default="")
+    perpage = QueryInteger(load_default=0)
+    page = QueryInteger(load_default=0)
+
+
+class UserLookupSchema(BaseSchema):
+    login_or_email = fields.String(data_key="loginOrEmail", required=True)
+
+
+class UserCreateSchema(BaseSchema):
+    name = fields.String(load_default="", validate=validate.Length(max=255))
+    email = fields.String(load_default="", validate=validate.Length(max=190))
+    login = fields.String(load_default="", validate=validate.Length(max=190))
+    password = fields.String(required=True, validate=validate.Length(
+        min=MIN_PASSWORD_LENGTH, max=1024, error="Password is missing or too short"))
+
+    @validates_schema
+    def login_or_email(self, data, **kwargs):
+        if not data.get("login") and not data.get("email"):
+            raise ValidationError("Validation error, need to specify either username or email", "login")
+
+
+class PasswordSetSchema(BaseSchema):
+    password = fields.String(required=True, validate=validate.Length(
+        min=MIN_PASSWORD_LENGTH, max=1024, error="New password is too short"))
+
+
+class PermissionsSchema(BaseSchema):
+    is_grafana_admin = fields.Boolean(data_key="isGrafanaAdmin", required=True)

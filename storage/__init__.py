@@ -76,6 +76,13 @@ class Store:
             self.users.set_membership(member["userId"], org_id, None, keep_an_admin=False)
         return self.orgs.delete(org_id)
 
+    def delete_user(self, user_id: int) -> bool:
+        """Delete a user with their memberships and stars (API keys belong to orgs, not users)."""
+        if not self.users.delete(user_id):
+            return False
+        self.stars.forget_user(user_id)
+        return True
+
     def home_dashboard(self, configured_path: str = "") -> dict | None:
         """The home dashboard a file provides (the configured path, else `home.json` in the data dir), or None."""
         path = Path(configured_path) if configured_path else self.data_dir / "home.json"

@@ -83,7 +83,9 @@ class OrgStore:
 
 def _user_row(user: dict) -> dict:
     return {"id": user["id"], "login": user["login"], "email": user["email"], "name": user["name"],
-            "login_folded": user["login"].casefold(), "email_folded": user["email"].casefold()}
+            "is_admin": int(user["isGrafanaAdmin"]), "login_folded": user["login"].casefold(),
+            "email_folded": user["email"].casefold(),
+            "searchable": " ".join((user["login"], user["email"], user["name"])).casefold()}
 
 
 def _attach_memberships(connection: sqlite3.Connection, rowid: int, user: dict | None) -> None:
@@ -103,8 +105,8 @@ class UserStore:
         index.connection.execute("CREATE INDEX IF NOT EXISTS org_members_by_org ON org_members (org_id, role)")
         self._documents = Collection(
             index, root, "users",
-            {"id": "INTEGER UNIQUE", "login": "TEXT", "email": "TEXT", "name": "TEXT",
-             "login_folded": "TEXT UNIQUE", "email_folded": "TEXT UNIQUE"},
+            {"id": "INTEGER UNIQUE", "login": "TEXT", "email": "TEXT", "name": "TEXT", "is_admin": "INTEGER",
+             "login_folded": "TEXT UNIQUE", "email_folded": "TEXT UNIQUE", "searchable": "TEXT"},
             "users/*.json", _user_row, attach=_attach_memberships)
 
     def _path(self, user_id: int) -> Path:
@@ -122,8 +124,25 @@ class UserStore:
         rows = self._documents.select(f"{column} = ?", (login_or_email.casefold(),), columns="id")
         return self.get(rows[0]["id"]) if rows else None
 
-    def count(self) -> int:
-        return self._documents.select(columns="count(*) AS n")[0]["n"]
+    def count(self, query: str = "") -> int:
+        """How many users there are (whose login, email or name contains query)."""
+        return self._documents.select("instr(searchable, ?) > 0", (query.casefold(),), columns="count(*) AS n")[0]["n"]
+
+    def search(self, query: str = "", *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+        """Users whose login, email or name contains query (case-insensitive), by login, from the index:
+        {id, name, login, email, isAdmin}."""
+        rows = self._documents.select("instr(searchable, ?) > 0", (query.casefold(),), order_by="login_folded",
+                                      limit=limit, offset=offset, columns="id, name, login, email, is_admin")
+        return [{"id": row["id"], "name": row["name"], "login": row["login"], "email": row["email"],
+                 "isAdmin": bool(row["is_admin"])} for row in rows]
+
+    def server_admins(self) -> int:
+        return self._documents.select("is_admin = 1", columns="count(*) AS n")[0]["n"]
+
+    def delete(self, user_id: int) -> bool:
+        """Delete a user; their memberships go with their document."""
+        with self._lock:
+            return self._documents.delete(self._path(user_id))
 
     def _taken(self, field: str, value: str, user_id: int = 0) -> bool:
         return bool(self._documents.select(f"{field}_folded = ? AND id != ?", (value.casefold(), user_id),

@@ -175,12 +175,12 @@ class Collection:
         return removed
 
     def select(self, where: str = "1", params: tuple | list = (), *, order_by: str | None = None,
-               limit: int | None = None, columns: str = "*") -> list[dict[str, Any]]:
+               limit: int | None = None, offset: int = 0, columns: str = "*") -> list[dict[str, Any]]:
         sql = f"SELECT {columns} FROM {self.table} WHERE {where}"
         if order_by:
             sql += f" ORDER BY {order_by}"
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         return self.index.query(sql, params)
 
     def next_id(self) -> int:

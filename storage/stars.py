@@ -41,6 +41,11 @@ class StarStore:
                                       columns="dashboard_id")
         return {row["dashboard_id"] for row in rows}
 
+    def forget_user(self, user_id: int) -> None:
+        """Remove every star of a user who is gone."""
+        for row in self._documents.select("user_id = ?", (user_id,), columns="dashboard_id"):
+            self.unstar(user_id, row["dashboard_id"])
+
     def forget_dashboard(self, dashboard_id: int) -> None:
         """Remove every user's star of a dashboard that is gone."""
         for row in self._documents.select("dashboard_id = ?", (dashboard_id,), columns="user_id"):

@@ -1,0 +1,84 @@
+"""Server administration: the effective settings (secrets masked), and creating, re-passwording, promoting
+and deleting users."""
+from __future__ import annotations
+
+from .. import security
+from ..config import settings_by_section
+from ..schemas.users import PasswordSetSchema, PermissionsSchema, UserCreateSchema
+from ..storage import Conflict as StoreConflict
+from .auth import SERVER_ADMIN, role_required
+from .context import settings, store
+from .errors import BadRequest
+from .responses import json_response
+from .routing import ApiBlueprint
+from .user import already_exists
+from .users import existing_user
+from .wire import load, request_object
+
+bp = ApiBlueprint("admin", __name__)
+create_schema = UserCreateSchema()
+password_schema = PasswordSetSchema()
+permissions_schema = PermissionsSchema()
+NEW_USER_ORG, NEW_USER_ROLE = 1, "Viewer"  # Grafana's auto_assign_org and auto_assign_org_role defaults
+LAST_ADMIN = "Cannot remove last grafana admin"
+
+
+def _body(schema) -> dict:
+    return load(schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
+
+
+@bp.get("/api/admin/settings")
+@role_required(SERVER_ADMIN)
+def get_settings():
+    """The effective configuration by ini section; secrets and passwords masked."""
+    return json_response(settings_by_section(settings()))
+
+
+@bp.post("/api/admin/users")
+@role_required(SERVER_ADMIN)
+def create_user():
+    """Create a user, a Viewer of the main org; the login defaults to the email and the email to the login."""
+    data = _body(create_schema)
+    login, email = data["login"] or data["email"], data["email"] or data["login"]
+    try:
+        user = store().users.create(login=login, email=email, name=data["name"],
+                                    password_hash=security.hash_password(data["password"]), is_server_admin=False,
+                                    org_roles={NEW_USER_ORG: NEW_USER_ROLE})
+    except StoreConflict:
+        raise already_exists(email, login) from None
+    return json_response({"id": user["id"], "message": "User created"})
+
+
+@bp.put("/api/admin/users/<int:user_id>/password")
+@role_required(SERVER_ADMIN)
+def set_password(user_id: int):
+    """Give a user a new password (their sessions end)."""
+    existing_user(user_id)
+    store().users.update(user_id, passwordHash=security.hash_password(_body(password_schema)["password"]))
+    return json_response({"message": "User password updated"})
+
+
+@bp.put("/api/admin/users/<int:user_id>/permissions")
+@role_required(SERVER_ADMIN)
+def set_permissions(user_id: int):
+    """Make a user a server admin, or not; there is always one left."""
+    user, is_admin = existing_user(user_id), _body(permissions_schema)["is_grafana_admin"]
+    if user["isGrafanaAdmin"] and not is_admin and store().users.server_admins() <= 1:
+        raise BadRequest(LAST_ADMIN)
+    store().users.update(user_id, isGrafanaAdmin=is_admin)
+    return json_response({"message": "User permissions updated"})
+
+
+@bp.delete("/api/admin/users/<int:user_id>")
+@role_required(SERVER_ADMIN)
+def delete_user(user_id: int):
+    """Delete a user with their memberships and stars; never the last server admin or an org's last Admin."""
+    user = existing_user(user_id)
+    if user["isGrafanaAdmin"] and store().users.server_admins() <= 1:
+        raise BadRequest(LAST_ADMIN)
+    for org_id, role in user["orgs"].items():
+        if role == "Admin" and all(member["userId"] == user_id for member in store().users.members(int(org_id))
+                                   if member["role"] == "Admin"):
+            raise BadRequest(f"Cannot delete the last Admin of organization {org_id}")
+    store().delete_user(user_id)
+    return json_response({"message": "User deleted"})

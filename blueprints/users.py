@@ -1,0 +1,79 @@
+"""Users as the server admin sees them: search with paging that ends, look up, read, change, their orgs."""
+from __future__ import annotations
+
+from ..schemas.users import UserLookupSchema, UserSearchSchema
+from .auth import SERVER_ADMIN, role_required
+from .context import store
+from .errors import NotFound
+from .responses import json_response
+from .routing import ApiBlueprint
+from .user import orgs_of, profile, update_profile
+from .wire import query_args
+
+bp = ApiBlueprint("users", __name__)
+search_schema = UserSearchSchema()
+lookup_schema = UserLookupSchema()
+DEFAULT_PER_PAGE = 1000
+
+
+def existing_user(user_id: int) -> dict:
+    user = store().users.get(user_id)
+    if user is None:
+        raise NotFound("User not found")
+    return user
+
+
+def _page() -> tuple[dict, int, int]:
+    query = query_args(search_schema)
+    per_page = query["perpage"] if query["perpage"] > 0 else DEFAULT_PER_PAGE
+    page = max(query["page"], 1)
+    return query, page, per_page
+
+
+@bp.get("/api/users")
+@role_required(SERVER_ADMIN)
+def list_users():
+    """Users by login, `perpage` per `page`; a page past the last is empty, so paging clients stop."""
+    query, page, per_page = _page()
+    return json_response(store().users.search(query["query"], limit=per_page, offset=(page - 1) * per_page))
+
+
+@bp.get("/api/users/search")
+@role_required(SERVER_ADMIN)
+def search_users():
+    """A page of users with the total count."""
+    query, page, per_page = _page()
+    users = store().users.search(query["query"], limit=per_page, offset=(page - 1) * per_page)
+    return json_response({"totalCount": store().users.count(query["query"]), "users": users, "page": page,
+                          "perPage": per_page})
+
+
+@bp.get("/api/users/lookup")
+@role_required(SERVER_ADMIN)
+def lookup_user():
+    """A user by login or email."""
+    user = store().users.find_by_login_or_email(query_args(lookup_schema)["login_or_email"])
+    if user is None:
+        raise NotFound("User not found")
+    return json_response(profile(user))
+
+
+@bp.get("/api/users/<int:user_id>")
+@role_required(SERVER_ADMIN)
+def get_user(user_id: int):
+    """A user's profile."""
+    return json_response(profile(existing_user(user_id)))
+
+
+@bp.put("/api/users/<int:user_id>")
+@role_required(SERVER_ADMIN)
+def update_user(user_id: int):
+    """Change a user's name, email, login or theme."""
+    return update_profile(existing_user(user_id))
+
+
+@bp.get("/api/users/<int:user_id>/orgs")
+@role_required(SERVER_ADMIN)
+def list_orgs_of_user(user_id: int):
+    """The orgs a user belongs to, with their role in each."""
+    return orgs_of(existing_user(user_id))

@@ -1,0 +1,132 @@
+"""Users as the server admin sees them (/api/users*) and server administration (/api/admin/*)."""
+import pytest
+from conftest import ADMIN, basic, bearer
+
+
+def create_user(client, login, password="secret1", **fields):
+    response = client.post("/api/admin/users", json={"login": login, "password": password, **fields},
+                           headers=ADMIN)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_admin_creates_a_user_who_joins_the_main_org_as_viewer(client):
+    response = client.post("/api/admin/users", json={"name": "Bob", "email": "bob@x.test", "login": "bob",
+                                                     "password": "secret1"}, headers=ADMIN)
+    assert response.get_json() == {"id": 2, "message": "User created"}
+    assert client.get("/api/user/orgs", headers=basic("bob", "secret1")).get_json() == [
+        {"orgId": 1, "name": "Main Org.", "role": "Viewer"}]
+
+
+def test_login_defaults_to_email_and_email_to_login(client):
+    only_email = create_user(client, "", email="eve@x.test")
+    only_login = create_user(client, "max")
+    assert client.get(f"/api/users/{only_email}", headers=ADMIN).get_json()["login"] == "eve@x.test"
+    assert client.get(f"/api/users/{only_login}", headers=ADMIN).get_json()["email"] == "max"
+
+
+@pytest.mark.parametrize("body, words", [({"login": "x", "password": "abc"}, "Password is missing or too short"),
+                                         ({"login": "x"}, "password:"),
+                                         ({"password": "secret1"}, "either username or email")])
+def test_bad_new_users_are_400(client, body, words):
+    response = client.post("/api/admin/users", json=body, headers=ADMIN)
+    assert response.status_code == 400 and words in response.get_json()["message"]
+
+
+def test_logins_and_emails_are_unique(client):
+    create_user(client, "bob", email="bob@x.test")
+    for body in ({"login": "BOB", "password": "secret1"}, {"login": "other", "email": "bob@x.test",
+                                                            "password": "secret1"}):
+        response = client.post("/api/admin/users", json=body, headers=ADMIN)
+        assert response.status_code == 409
+        assert "already exists" in response.get_json()["message"]
+
+
+def test_user_paging_ends_with_an_empty_page(client):
+    for n in range(5):
+        create_user(client, f"user{n}")
+    pages = [client.get(f"/api/users?perpage=2&page={page}", headers=ADMIN).get_json() for page in (1, 2, 3, 4)]
+    assert [[user["login"] for user in page] for page in pages] == [
+        ["admin", "user0"], ["user1", "user2"], ["user3", "user4"], []]
+    assert pages[0][0] == {"id": 1, "name": "", "login": "admin", "email": "admin@localhost", "isAdmin": True}
+
+
+def test_user_search_by_part_of_login_email_or_name(client):
+    create_user(client, "alice", name="Alice Liddell")
+    create_user(client, "carol", email="carol@wonder.land")
+    assert [u["login"] for u in client.get("/api/users?query=LIDDELL", headers=ADMIN).get_json()] == ["alice"]
+    found = client.get("/api/users/search?query=wonder&perpage=10", headers=ADMIN).get_json()
+    assert found["totalCount"] == 1 and found["users"][0]["login"] == "carol"
+    assert (found["page"], found["perPage"]) == (1, 10)
+
+
+def test_lookup_get_update_and_orgs_of_a_user(client):
+    user_id = create_user(client, "dora", email="dora@x.test")
+    assert client.get("/api/users/lookup?loginOrEmail=dora@x.test", headers=ADMIN).get_json()["id"] == user_id
+    assert client.get("/api/users/lookup?loginOrEmail=nobody", headers=ADMIN).status_code == 404
+    assert client.put(f"/api/users/{user_id}", json={"name": "Dora"}, headers=ADMIN).get_json() == {
+        "message": "User updated"}
+    assert client.get(f"/api/users/{user_id}", headers=ADMIN).get_json()["name"] == "Dora"
+    assert client.get(f"/api/users/{user_id}/orgs", headers=ADMIN).get_json()[0]["role"] == "Viewer"
+    assert client.get("/api/users/999", headers=ADMIN).get_json() == {"message": "User not found"}
+
+
+def test_admin_sets_a_password(client):
+    user_id = create_user(client, "eli")
+    assert client.put(f"/api/admin/users/{user_id}/password", json={"password": "n3w-one"},
+                      headers=ADMIN).get_json() == {"message": "User password updated"}
+    assert client.get("/api/user", headers=basic("eli", "secret1")).status_code == 401
+    assert client.get("/api/user", headers=basic("eli", "n3w-one")).status_code == 200
+    assert client.put(f"/api/admin/users/{user_id}/password", json={"password": "abc"},
+                      headers=ADMIN).status_code == 400
+
+
+def test_admin_grants_and_revokes_server_admin_but_one_always_remains(client):
+    user_id = create_user(client, "fay")
+    assert client.get("/api/users", headers=basic("fay", "secret1")).status_code == 403
+    client.put(f"/api/admin/users/{user_id}/permissions", json={"isGrafanaAdmin": True}, headers=ADMIN)
+    assert client.get("/api/users", headers=basic("fay", "secret1")).status_code == 200
+    client.put("/api/admin/users/1/permissions", json={"isGrafanaAdmin": False}, headers=basic("fay", "secret1"))
+    response = client.put(f"/api/admin/users/{user_id}/permissions", json={"isGrafanaAdmin": False},
+                          headers=basic("fay", "secret1"))
+    assert response.status_code == 400 and response.get_json() == {"message": "Cannot remove last grafana admin"}
+
+
+def test_deleting_a_user_removes_memberships_and_stars(client, tmp_path):
+    user_id = create_user(client, "gus")
+    dashboard = client.post("/api/dashboards/db", json={"dashboard": {"id": None, "title": "Starred"}},
+                            headers=ADMIN).get_json()
+    client.post(f"/api/user/stars/dashboard/{dashboard['id']}", headers=basic("gus", "secret1"))
+    assert client.delete(f"/api/admin/users/{user_id}", headers=ADMIN).get_json() == {"message": "User deleted"}
+    assert "gus" not in [member["login"] for member in client.get("/api/org/users", headers=ADMIN).get_json()]
+    assert list((tmp_path / "data" / "stars").rglob("*.json")) == []
+    assert client.get("/api/user", headers=basic("gus", "secret1")).status_code == 401
+    assert client.delete(f"/api/admin/users/{user_id}", headers=ADMIN).status_code == 404
+
+
+def test_the_last_server_admin_and_an_orgs_last_admin_are_not_deleted(client):
+    assert client.delete("/api/admin/users/1", headers=ADMIN).get_json() == {
+        "message": "Cannot remove last grafana admin"}
+    user_id = create_user(client, "hal")
+    client.put(f"/api/admin/users/{user_id}/permissions", json={"isGrafanaAdmin": True}, headers=ADMIN)
+    response = client.delete("/api/admin/users/1", headers=basic("hal", "secret1"))
+    assert response.status_code == 400 and "last Admin of organization 1" in response.get_json()["message"]
+
+
+def test_settings_show_every_section_with_secrets_masked(make_app):
+    client = make_app(DASHSNAP_SECRET_KEY="super-secret-value", DASHSNAP_ADMIN_PASSWORD="admin").test_client()
+    response = client.get("/api/admin/settings", headers=ADMIN)
+    settings = response.get_json()
+    assert settings["security"]["secret_key"] == "************"
+    assert settings["security"]["admin_password"] == "************"
+    assert settings["server"]["http_port"] == "3000" and settings["snapshots"]["enabled"] == "true"
+    assert "super-secret-value" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/api/users"), ("GET", "/api/users/1"),
+                                          ("GET", "/api/admin/settings"), ("POST", "/api/admin/users"),
+                                          ("DELETE", "/api/admin/users/1")])
+def test_user_administration_is_for_server_admins(client, make_user, make_key, method, path):
+    for headers in (make_user("orgadmin", "Admin"), bearer(make_key("Admin"))):
+        assert client.open(path, method=method, json={}, headers=headers).status_code == 403
+    assert client.open(path, method=method, json={}).status_code == 401
