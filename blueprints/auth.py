@@ -16,7 +16,7 @@ from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
 from .. import security
 from ..schemas.base import ORG_ROLES
 from ..storage.timestamps import seconds
-from .context import state, store
+from .context import settings, state, store
 from .errors import Forbidden, TooManyRequests, Unauthorized
 
 SERVER_ADMIN = "ServerAdmin"
@@ -83,10 +83,22 @@ def _identity_of_session() -> Identity | None:
     return _identity_of_user(user)
 
 
+def _identity_of_anonymous() -> Identity | None:
+    """With [auth.anonymous] enabled, a caller with no credential acts in the named org with the set role."""
+    if not settings()["DASHSNAP_ANONYMOUS_ENABLED"]:
+        return None
+    org = store().orgs.find_by_name(settings()["DASHSNAP_ANONYMOUS_ORG_NAME"])
+    role = settings()["DASHSNAP_ANONYMOUS_ORG_ROLE"]
+    return Identity(org_id=org["id"], role=role if role in ORG_ROLES else "") if org else None
+
+
 @basic_auth.verify_password
 def verify_password(username: str, password: str) -> Identity | None:
-    if "Authorization" not in request.headers:
-        return _identity_of_session()
+    header = request.headers.get("Authorization")
+    if header is not None and not settings()["DASHSNAP_BASIC_AUTH_ENABLED"] and not header.startswith("Bearer "):
+        header = None  # [auth.basic] enabled = false: the header is ignored, as in Grafana
+    if header is None:
+        return _identity_of_session() or _identity_of_anonymous()
     if not username:
         raise Unauthorized("Invalid Basic Auth Header")
     if username == "api_key":  # Grafana also takes an API key as the password of the user "api_key"
