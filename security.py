@@ -105,19 +105,21 @@ class PasswordChecker:
 
 
 class SessionSigner:
-    """Session cookies: a signed, timestamped {user id, fingerprint of the password hash}. Changing the password
-    changes the fingerprint, so it ends every session of that user."""
+    """Session cookies: a signed, timestamped {user id, fingerprint}. The fingerprint covers the password hash
+    and the user's session generation, so a password change or a logout (which moves the generation on) ends
+    every session of that user."""
 
     def __init__(self, secret_key: str, max_age_seconds: int):
         self._serializer = URLSafeTimedSerializer(secret_key, salt="dashsnap-session")
         self.max_age = max_age_seconds
 
     @staticmethod
-    def _fingerprint(password_hash: str) -> str:
-        return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+    def _fingerprint(user: dict) -> str:
+        text = f"{user['passwordHash']}\0{user.get('sessionGeneration', 0)}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def sign(self, user: dict) -> str:
-        return self._serializer.dumps({"u": user["id"], "p": self._fingerprint(user["passwordHash"])})
+        return self._serializer.dumps({"u": user["id"], "p": self._fingerprint(user)})
 
     def user_id(self, cookie: str) -> tuple[int, str] | None:
         """(user id, password fingerprint) of a valid, unexpired cookie, else None."""
@@ -128,35 +130,46 @@ class SessionSigner:
             return None
 
     def matches(self, fingerprint: str, user: dict) -> bool:
-        return hmac.compare_digest(fingerprint, self._fingerprint(user["passwordHash"]))
+        return hmac.compare_digest(fingerprint, self._fingerprint(user))
 
 
 class LoginThrottle:
-    """After `limit` failed sign-ins for one login within `window` seconds, refuse that login for `window`
-    seconds. Kept per process, in memory: it slows guessing, it is no account lock-out."""
+    """After `limit` failed sign-ins for one account within `window` seconds, refuse it for `window` seconds.
+    Kept per process, in memory: it slows guessing, it is no account lock-out. When it holds too many entries
+    it sheds the stale and the least-failed first, never an account being refused."""
 
-    def __init__(self, limit: int = 5, window: float = 300):
+    def __init__(self, limit: int = 5, window: float = 300, size: int = 10_000):
         self._limit = limit
         self._window = window
-        self._failures: dict[str, list[float]] = {}
+        self._size = size
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _recent(self, login: str, now: float) -> list[float]:
-        return [moment for moment in self._failures.get(login, []) if now - moment < self._window]
+    def _recent(self, account: str, now: float) -> list[float]:
+        return [moment for moment in self._failures.get(account, []) if now - moment < self._window]
 
-    def seconds_blocked(self, login: str) -> int:
+    def seconds_blocked(self, account: str) -> int:
         now = time.monotonic()
         with self._lock:
-            recent = self._recent(login.casefold(), now)
+            recent = self._recent(account, now)
             return int(self._window - (now - recent[-self._limit])) + 1 if len(recent) >= self._limit else 0
 
-    def failed(self, login: str) -> None:
+    def failed(self, account: str) -> None:
         now = time.monotonic()
         with self._lock:
-            if len(self._failures) > 10_000:  # bounded memory under a flood of made-up logins
-                self._failures.clear()
-            self._failures[login.casefold()] = self._recent(login.casefold(), now) + [now]
+            self._failures[account] = self._recent(account, now) + [now]
+            self._failures.move_to_end(account)
+            if len(self._failures) > self._size:
+                self._shed(now)
 
-    def succeeded(self, login: str) -> None:
+    def _shed(self, now: float) -> None:
+        for account in list(self._failures):
+            recent = self._recent(account, now)
+            if len(recent) < self._limit:  # stale or not refused yet: the least to lose
+                del self._failures[account]
+            if len(self._failures) <= self._size // 2:
+                return
+
+    def succeeded(self, account: str) -> None:
         with self._lock:
-            self._failures.pop(login.casefold(), None)
+            self._failures.pop(account, None)

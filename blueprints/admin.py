@@ -8,11 +8,11 @@ from ..schemas.users import PasswordSetSchema, PermissionsSchema, UserCreateSche
 from ..storage import Conflict as StoreConflict
 from .auth import SERVER_ADMIN, role_required
 from .context import settings, store
-from .errors import BadRequest
+from .errors import BadRequest, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
 from .user import already_exists
-from .users import existing_user
+from .users import USER_NOT_FOUND, existing_user
 from .wire import load, request_object
 
 bp = ApiBlueprint("admin", __name__)
@@ -62,10 +62,13 @@ def set_password(user_id: int):
 @role_required(SERVER_ADMIN)
 def set_permissions(user_id: int):
     """Make a user a server admin, or not; there is always one left."""
-    user, is_admin = existing_user(user_id), _body(permissions_schema)["is_grafana_admin"]
-    if user["isGrafanaAdmin"] and not is_admin and store().users.server_admins() <= 1:
-        raise BadRequest(LAST_ADMIN)
-    store().users.update(user_id, isGrafanaAdmin=is_admin)
+    is_admin = _body(permissions_schema)["is_grafana_admin"]
+    try:
+        changed = store().users.set_server_admin(user_id, is_admin)
+    except StoreConflict:
+        raise BadRequest(LAST_ADMIN) from None
+    if changed is None:
+        raise NotFound(USER_NOT_FOUND)
     return json_response({"message": "User permissions updated"})
 
 
@@ -73,12 +76,11 @@ def set_permissions(user_id: int):
 @role_required(SERVER_ADMIN)
 def delete_user(user_id: int):
     """Delete a user with their memberships and stars; never the last server admin or an org's last Admin."""
-    user = existing_user(user_id)
-    if user["isGrafanaAdmin"] and store().users.server_admins() <= 1:
-        raise BadRequest(LAST_ADMIN)
-    for org_id, role in user["orgs"].items():
-        if role == "Admin" and all(member["userId"] == user_id for member in store().users.members(int(org_id))
-                                   if member["role"] == "Admin"):
-            raise BadRequest(f"Cannot delete the last Admin of organization {org_id}")
-    store().delete_user(user_id)
+    try:
+        deleted = store().delete_user(user_id)
+    except StoreConflict as conflict:
+        raise BadRequest(LAST_ADMIN if conflict.field == "last-server-admin"
+                         else "Cannot delete the last Admin of an organization") from None
+    if not deleted:
+        raise NotFound(USER_NOT_FOUND)
     return json_response({"message": "User deleted"})

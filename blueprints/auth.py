@@ -60,27 +60,33 @@ def _identity_of_user(user: dict) -> Identity:
 def sign_in(login: str, password: str) -> dict:
     """The user whose login (or email) and password these are; 429 while that login is being guessed."""
     throttle = state().login_throttle
-    blocked = throttle.seconds_blocked(login)
+    user = store().users.find_by_login_or_email(login)
+    # Failures count per account, however it is named (login or email); unknown names count by themselves.
+    account = f"user {user['id']}" if user else f"name {login.casefold()}"
+    blocked = throttle.seconds_blocked(account)
     if blocked:
         raise TooManyRequests(f"Too many failed login attempts; try again in {blocked} seconds")
-    user = store().users.find_by_login_or_email(login)
     # One message and the same work for unknown users and wrong passwords, so logins cannot be probed.
     if user is None:
         state().passwords.spend_a_check(password)
     if user is None or not state().passwords.check(user["id"], user["passwordHash"], password):
-        throttle.failed(login)
+        throttle.failed(account)
         raise Unauthorized(INVALID_LOGIN)
-    throttle.succeeded(login)
+    throttle.succeeded(account)
     return user
 
 
-def _identity_of_session() -> Identity | None:
+def session_user() -> dict | None:
+    """The user whose valid session cookie came with the request, or None."""
     cookie = request.cookies.get(SESSION_COOKIE)
     session = state().sessions.user_id(cookie) if cookie else None
     user = store().users.get(session[0]) if session else None
-    if user is None or not state().sessions.matches(session[1], user):
-        return None
-    return _identity_of_user(user)
+    return user if user is not None and state().sessions.matches(session[1], user) else None
+
+
+def _identity_of_session() -> Identity | None:
+    user = session_user()
+    return _identity_of_user(user) if user else None
 
 
 def _identity_of_anonymous() -> Identity | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import redirect, request
 
 from ..schemas.login import LoginSchema
-from .auth import SESSION_COOKIE, current_identity, optional_auth, sign_in
-from .context import app_path, settings, state
+from .auth import SESSION_COOKIE, current_identity, optional_auth, session_user, sign_in
+from .context import app_path, settings, state, store
 from .errors import Unauthorized
 from .responses import json_response
 from .routing import ApiBlueprint
@@ -29,7 +29,10 @@ def log_in():
 
 @bp.get("/logout")
 def log_out():
-    """Forget the session cookie and go to the sign-in page, as Grafana does."""
+    """End the session (a copy of the cookie stops working too) and go to the sign-in page, as Grafana does."""
+    user = session_user()
+    if user is not None:
+        store().users.update(user["id"], sessionGeneration=user.get("sessionGeneration", 0) + 1)
     response = redirect(app_path("login"))
     response.delete_cookie(SESSION_COOKIE, path=app_path(""), httponly=True, samesite="Lax")
     return response

@@ -9,12 +9,12 @@ from .context import settings, store
 from .errors import BadRequest, Conflict, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
+from .users import USER_NOT_FOUND
 from .wire import load, request_object
 
 bp = ApiBlueprint("org_users", __name__)
 add_schema = OrgUserAddSchema()
 role_schema = OrgUserRoleSchema()
-USER_NOT_FOUND = "User not found"
 
 
 def list_members(org_id: int):
@@ -28,7 +28,10 @@ def add_member(org_id: int):
         raise NotFound(USER_NOT_FOUND)
     if str(org_id) in user["orgs"]:
         raise Conflict("User is already member of this organization")
-    store().users.set_membership(user["id"], org_id, data["role"])
+    try:
+        store().users.set_membership(user["id"], org_id, data["role"])
+    except Missing:  # deleted meanwhile
+        raise NotFound(USER_NOT_FOUND) from None
     return json_response({"message": "User added to organization", "userId": user["id"]})
 
 
@@ -39,6 +42,8 @@ def change_member_role(org_id: int, user_id: int):
         raise NotFound(USER_NOT_FOUND)
     try:
         store().users.set_membership(user_id, org_id, data["role"])
+    except Missing:
+        raise NotFound(USER_NOT_FOUND) from None
     except StoreConflict:
         raise BadRequest("Cannot change role so that there is no organization admin left") from None
     return json_response({"message": "Organization user updated"})

@@ -14,12 +14,13 @@ bp = ApiBlueprint("users", __name__)
 search_schema = UserSearchSchema()
 lookup_schema = UserLookupSchema()
 DEFAULT_PER_PAGE = 1000
+USER_NOT_FOUND = "User not found"
 
 
 def existing_user(user_id: int) -> dict:
     user = store().users.get(user_id)
     if user is None:
-        raise NotFound("User not found")
+        raise NotFound(USER_NOT_FOUND)
     return user
 
 
@@ -54,7 +55,7 @@ def lookup_user():
     """A user by login or email."""
     user = store().users.find_by_login_or_email(query_args(lookup_schema)["login_or_email"])
     if user is None:
-        raise NotFound("User not found")
+        raise NotFound(USER_NOT_FOUND)
     return json_response(profile(user))
 
 

@@ -6,12 +6,15 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from .base import BaseSchema, QueryInteger
 
 MIN_PASSWORD_LENGTH = 4
+# Logins and emails are what people sign in with: no control characters, not blank, no spaces around.
+SIGN_IN_NAME = validate.Regexp(r"(?:[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?)?\Z",
+                               error="must not be blank, start or end with spaces, or hold control characters")
 
 
 class UserUpdateSchema(BaseSchema):
     name = fields.String(validate=validate.Length(max=255))
-    email = fields.String(validate=validate.Length(max=190))
-    login = fields.String(validate=validate.Length(max=190))
+    email = fields.String(validate=[validate.Length(max=190), SIGN_IN_NAME])
+    login = fields.String(validate=[validate.Length(max=190), SIGN_IN_NAME])
     theme = fields.String(validate=validate.Length(max=20))
 
     @validates_schema
@@ -44,8 +47,8 @@ class UserLookupSchema(BaseSchema):
 
 class UserCreateSchema(BaseSchema):
     name = fields.String(load_default="", validate=validate.Length(max=255))
-    email = fields.String(load_default="", validate=validate.Length(max=190))
-    login = fields.String(load_default="", validate=validate.Length(max=190))
+    email = fields.String(load_default="", validate=[validate.Length(max=190), SIGN_IN_NAME])
+    login = fields.String(load_default="", validate=[validate.Length(max=190), SIGN_IN_NAME])
     password = fields.String(required=True, validate=validate.Length(
         min=MIN_PASSWORD_LENGTH, max=1024, error="Password is missing or too short"))
 

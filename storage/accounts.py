@@ -119,10 +119,14 @@ class UserStore:
         return self._documents.read(self._path(user_id))
 
     def find_by_login_or_email(self, login_or_email: str) -> dict[str, Any] | None:
-        """Grafana's rule: a name containing '@' is looked up as an email, anything else as a login."""
-        column = "email_folded" if "@" in login_or_email else "login_folded"
-        rows = self._documents.select(f"{column} = ?", (login_or_email.casefold(),), columns="id")
-        return self.get(rows[0]["id"]) if rows else None
+        """Grafana's rule: a name containing '@' is looked up as an email, anything else as a login; a login
+        that contains '@' (Grafana makes the email the login when none is given) is found too."""
+        columns = ("email_folded", "login_folded") if "@" in login_or_email else ("login_folded",)
+        for column in columns:
+            rows = self._documents.select(f"{column} = ?", (login_or_email.casefold(),), columns="id")
+            if rows:
+                return self.get(rows[0]["id"])
+        return None
 
     def count(self, query: str = "") -> int:
         """How many users there are (whose login, email or name contains query)."""
@@ -140,9 +144,32 @@ class UserStore:
         return self._documents.select("is_admin = 1", columns="count(*) AS n")[0]["n"]
 
     def delete(self, user_id: int) -> bool:
-        """Delete a user; their memberships go with their document."""
+        """Delete a user (their memberships go with their document); False when there is no such user.
+
+        Raises Conflict("last-server-admin") or Conflict("last-admin") when that would leave no server admin,
+        or an org of theirs with no Admin; checked under the lock every change of those takes."""
         with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                return False
+            if user["isGrafanaAdmin"] and self.server_admins() <= 1:
+                raise Conflict("last-server-admin")
+            if any(role == "Admin" and self._admins(int(org_id)) <= 1 for org_id, role in user["orgs"].items()):
+                raise Conflict("last-admin")
             return self._documents.delete(self._path(user_id))
+
+    def set_server_admin(self, user_id: int, is_server_admin: bool) -> dict[str, Any] | None:
+        """Grant or revoke the server-admin flag; None for an unknown user, Conflict("last-server-admin") when
+        none would be left."""
+        with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                return None
+            if user["isGrafanaAdmin"] and not is_server_admin and self.server_admins() <= 1:
+                raise Conflict("last-server-admin")
+            user = {**user, "isGrafanaAdmin": is_server_admin, "updated": rfc3339(time.time())}
+            self._documents.save(self._path(user_id), user)
+        return user
 
     def _taken(self, field: str, value: str, user_id: int = 0) -> bool:
         return bool(self._documents.select(f"{field}_folded = ? AND id != ?", (value.casefold(), user_id),

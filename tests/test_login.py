@@ -96,3 +96,28 @@ def test_unknown_logins_are_slowed_down_the_same_way(client):
     for _ in range(5):
         log_in(client, "nobody", "guess")
     assert log_in(client, "nobody", "guess").status_code == 429
+
+
+def test_the_slow_down_follows_the_account_not_the_name_typed(client):
+    for _ in range(5):
+        log_in(client, "admin", "guess")
+    assert log_in(client, "admin@localhost", "admin").status_code == 429
+
+
+def test_a_flood_of_made_up_logins_does_not_free_a_refused_account():
+    from dashsnap.security import LoginThrottle
+
+    throttle = LoginThrottle(size=100)
+    for _ in range(5):
+        throttle.failed("user 1")
+    for number in range(1000):
+        throttle.failed(f"name junk{number}")
+    assert throttle.seconds_blocked("user 1") > 0
+
+
+def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(client):
+    log_in(client)
+    copy = client.get_cookie(COOKIE).value
+    client.get("/logout")
+    client.set_cookie(COOKIE, copy)
+    assert client.get("/api/user").status_code == 401

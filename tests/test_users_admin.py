@@ -110,7 +110,7 @@ def test_the_last_server_admin_and_an_orgs_last_admin_are_not_deleted(client):
     user_id = create_user(client, "hal")
     client.put(f"/api/admin/users/{user_id}/permissions", json={"isGrafanaAdmin": True}, headers=ADMIN)
     response = client.delete("/api/admin/users/1", headers=basic("hal", "secret1"))
-    assert response.status_code == 400 and "last Admin of organization 1" in response.get_json()["message"]
+    assert response.status_code == 400 and "last Admin of an organization" in response.get_json()["message"]
 
 
 def test_settings_show_every_section_with_secrets_masked(make_app):
@@ -130,3 +130,56 @@ def test_user_administration_is_for_server_admins(client, make_user, make_key, m
     for headers in (make_user("orgadmin", "Admin"), bearer(make_key("Admin"))):
         assert client.open(path, method=method, json={}, headers=headers).status_code == 403
     assert client.open(path, method=method, json={}).status_code == 401
+
+
+@pytest.mark.parametrize("login", ["a\u0000b", "   ", " padded", "tab\tend\t"])
+def test_logins_must_be_usable_names(client, login):
+    assert client.put("/api/user", json={"login": login}, headers=ADMIN).status_code == 400
+    assert client.post("/api/admin/users", json={"login": login, "password": "secret1"},
+                       headers=ADMIN).status_code == 400
+    assert client.get("/api/user", headers=ADMIN).status_code == 200
+
+
+def test_a_login_with_an_at_sign_still_signs_in(client):
+    create_user(client, "ops@team", email="ops@example.test")
+    assert client.get("/api/user", headers=basic("ops@team", "secret1")).get_json()["login"] == "ops@team"
+
+
+def run_together(*requests):
+    import threading
+
+    barrier, answers = threading.Barrier(len(requests)), [None] * len(requests)
+
+    def run(index, request):
+        barrier.wait()
+        answers[index] = request()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return answers
+
+
+def test_two_server_admins_demoting_each_other_at_once_leave_one(app, client):
+    carol = create_user(client, "carol")
+    client.put(f"/api/admin/users/{carol}/permissions", json={"isGrafanaAdmin": True}, headers=ADMIN)
+    first, second = app.test_client(), app.test_client()
+    answers = run_together(
+        lambda: first.put(f"/api/admin/users/{carol}/permissions", json={"isGrafanaAdmin": False}, headers=ADMIN),
+        lambda: second.put("/api/admin/users/1/permissions", json={"isGrafanaAdmin": False},
+                           headers=basic("carol", "secret1")))
+    assert sorted(answer.status_code for answer in answers) in ([200, 400], [200, 401])
+    assert app.extensions["dashsnap"].store.users.server_admins() == 1
+
+
+def test_deleting_an_admin_while_the_other_steps_down_leaves_the_org_an_admin(app, client):
+    carol = create_user(client, "carol")
+    client.patch(f"/api/org/users/{carol}", json={"role": "Admin"}, headers=ADMIN)
+    client.put(f"/api/admin/users/{carol}/permissions", json={"isGrafanaAdmin": True}, headers=ADMIN)
+    first, second = app.test_client(), app.test_client()
+    run_together(lambda: first.delete(f"/api/admin/users/{carol}", headers=ADMIN),
+                 lambda: second.patch("/api/org/users/1", json={"role": "Viewer"}, headers=basic("carol", "secret1")))
+    roles = [member["role"] for member in app.extensions["dashsnap"].store.users.members(1)]
+    assert "Admin" in roles
