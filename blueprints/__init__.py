@@ -3,7 +3,22 @@ every failure into JSON, and a catch-all that answers unknown `/api` routes (and
 Grafana's 404."""
 from __future__ import annotations
 
-from . import admin, api_keys, dashboards, health, login, org, org_users, orgs, search, snapshots, stars, user, users
+from . import (
+    admin,
+    api_keys,
+    dashboards,
+    datasources,
+    health,
+    login,
+    org,
+    org_users,
+    orgs,
+    search,
+    snapshots,
+    stars,
+    user,
+    users,
+)
 from .errors import NotFound, register_error_handlers
 from .routing import ApiBlueprint
 
@@ -14,7 +29,7 @@ def build_blueprint() -> ApiBlueprint:
     """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
     api = ApiBlueprint("dashsnap", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
-                     admin):
+                     admin, datasources):
         api.register_blueprint(resource.bp)
     register_error_handlers(api)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import documents
 from .accounts import ApiKeyStore, OrgStore, UserStore
 from .dashboards import DashboardStore
+from .datasources import DatasourceStore
 from .documents import UnsafeName
 from .errors import Conflict, Missing
 from .file_dashboards import FileDashboards
@@ -35,7 +36,9 @@ class Store:
         self.snapshots = SnapshotStore(data_dir, self.index)
         self.dashboards = DashboardStore(data_dir, self.index)
         self.stars = StarStore(data_dir, self.index)
-        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.dashboards, self.stars]
+        self.datasources = DatasourceStore(data_dir, self.index)
+        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.dashboards, self.stars,
+                           self.datasources]
 
     def reconcile(self) -> None:
         """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
@@ -62,7 +65,7 @@ class Store:
         return record
 
     def delete_org(self, org_id: int) -> bool:
-        """Delete an org with everything in it: dashboards (and their stars), snapshots, API keys, and its
+        """Delete an org with everything in it: dashboards (and their stars), snapshots, data sources, API keys, and its
         users' memberships. The org's own document goes last, so an interrupted delete can be run again."""
         if self.orgs.get(org_id) is None:
             return False
@@ -70,6 +73,8 @@ class Store:
             self.delete_dashboard(org_id, uid=uid)
         for key in self.snapshots.keys_of_org(org_id):
             self.snapshots.delete(key)
+        for source_id in self.datasources.ids_of_org(org_id):
+            self.datasources.delete(org_id, source_id)
         for api_key in self.api_keys.list_for_org(org_id, include_expired=True):
             self.api_keys.delete(org_id, api_key["id"])
         for member in self.users.members(org_id):
