@@ -52,6 +52,7 @@ SETTINGS = [
     Setting("auth.anonymous", "enabled", "DASHSNAP_ANONYMOUS_ENABLED", bool, False),
     Setting("auth.anonymous", "org_name", "DASHSNAP_ANONYMOUS_ORG_NAME", str, "Main Org."),
     Setting("auth.anonymous", "org_role", "DASHSNAP_ANONYMOUS_ORG_ROLE", str, "Viewer"),
+    Setting("dataproxy", "timeout", "DASHSNAP_DATAPROXY_TIMEOUT", int, 30),
     Setting("users", "allow_org_create", "DASHSNAP_ALLOW_ORG_CREATE", bool, False),
     Setting("dashboards", "default_home_dashboard_path", "DASHSNAP_HOME_DASHBOARD_PATH", str, ""),
     Setting("dashboards.json", "enabled", "DASHSNAP_DASHBOARDS_JSON_ENABLED", bool, False),

@@ -13,6 +13,7 @@ from . import (
     org,
     org_users,
     orgs,
+    proxy,
     search,
     snapshots,
     stars,
@@ -29,7 +30,7 @@ def build_blueprint() -> ApiBlueprint:
     """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
     api = ApiBlueprint("dashsnap", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
-                     admin, datasources):
+                     admin, datasources, proxy):
         api.register_blueprint(resource.bp)
     register_error_handlers(api)
 

@@ -33,7 +33,7 @@ def _found(source: dict | None) -> dict:
     return source
 
 
-def _number(source_id: str) -> int:
+def datasource_id(source_id: str) -> int:
     """Ids in paths as Grafana reads them: anything that is not a positive number finds nothing."""
     return int(source_id) if source_id.isascii() and source_id.isdigit() and 0 < int(source_id) < 2**63 else 0
 
@@ -86,16 +86,16 @@ def create_datasource():
 def get_datasource(source_id: str):
     """A data source by id."""
     return json_response(view(_found(store().datasources.find(current_identity().org_id,
-                                                              source_id=_number(source_id)))))
+                                                              source_id=datasource_id(source_id)))))
 
 
 @bp.put("/api/datasources/<source_id>")
 @role_required("Admin")
 def update_datasource(source_id: str):
     """Replace a data source's settings (secrets left out stay as they were)."""
-    if not _number(source_id):
+    if not datasource_id(source_id):
         raise NotFound(NOT_FOUND)
-    source = _save(_number(source_id))
+    source = _save(datasource_id(source_id))
     return json_response({"id": source["id"], "message": "Datasource updated", "name": source["name"],
                           "datasource": view(source)})
 
@@ -104,9 +104,9 @@ def update_datasource(source_id: str):
 @role_required("Admin")
 def delete_datasource(source_id: str):
     """Delete a data source by id."""
-    if not _number(source_id):
+    if not datasource_id(source_id):
         raise BadRequest("Missing valid datasource id")
-    return _delete(store().datasources.find(current_identity().org_id, source_id=_number(source_id)))
+    return _delete(store().datasources.find(current_identity().org_id, source_id=datasource_id(source_id)))
 
 
 @bp.get("/api/datasources/name/<name>")

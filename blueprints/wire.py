@@ -14,7 +14,8 @@ from .. import jsoncodec
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 
-def _raw_body(max_bytes: int) -> bytes:
+def raw_body(max_bytes: int) -> bytes:
+    """The request body exactly as sent (still compressed, if it was), never more than max_bytes."""
     length = request.content_length
     if length is not None and length > max_bytes:
         raise PayloadTooLarge(f"Request body is {length} bytes; the limit is {max_bytes} bytes")
@@ -40,7 +41,7 @@ def _gunzip(body: bytes, max_bytes: int) -> bytes:
 
 def request_body(max_bytes: int) -> bytes:
     """The request body, decompressed when Content-Encoding is gzip, never more than max_bytes."""
-    body = _raw_body(max_bytes)
+    body = raw_body(max_bytes)
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
     if encoding == "gzip":
         return _gunzip(body, max_bytes)

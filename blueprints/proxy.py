@@ -1,0 +1,38 @@
+"""The data source proxy: `ANY /api/datasources/proxy/:id/*` forwards to the data source's url (Viewer role)."""
+from __future__ import annotations
+
+from flask import Response, request
+
+from .. import datasource_proxy
+from .auth import current_identity, signed_in
+from .context import settings, store
+from .datasources import NOT_FOUND, datasource_id
+from .errors import BadGateway, BadRequest, GatewayTimeout, NotFound
+from .routing import ApiBlueprint
+from .wire import raw_body
+
+bp = ApiBlueprint("proxy", __name__)
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@bp.route("/api/datasources/proxy/<source_id>", methods=METHODS, defaults={"path": ""})
+@bp.route("/api/datasources/proxy/<source_id>/<path:path>", methods=METHODS)
+@signed_in
+def proxy_datasource(source_id: str, path: str):
+    """Forward the request to the data source and stream its answer back."""
+    source = store().datasources.find(current_identity().org_id, source_id=datasource_id(source_id))
+    if source is None:
+        raise NotFound(NOT_FOUND)
+    if source["access"] != "proxy":
+        raise BadRequest("This data source is not reached through the proxy (its access is not proxy)")
+    try:
+        url = datasource_proxy.target_url(source["url"], path, request.query_string)
+        status, headers, body = datasource_proxy.forward(
+            request.method, url, request.headers, raw_body(settings()["DASHSNAP_MAX_BODY_BYTES"]),
+            basic_auth=(source["basicAuthUser"], source["basicAuthPassword"]) if source["basicAuth"] else None,
+            timeout=settings()["DASHSNAP_DATAPROXY_TIMEOUT"])
+    except datasource_proxy.RefusedTarget as error:
+        raise BadRequest(f"Data source proxy: {error}") from None
+    except datasource_proxy.UpstreamError as error:
+        raise (GatewayTimeout if error.timed_out else BadGateway)(f"Data source proxy: {error}") from None
+    return Response(body, status=status, headers=headers, direct_passthrough=True)

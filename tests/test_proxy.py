@@ -1,0 +1,135 @@
+"""The data source proxy, against a real upstream HTTP server that records every request it gets."""
+import base64
+import http.server
+import json
+import threading
+import time
+
+import pytest
+from conftest import ADMIN, bearer, free_port
+
+
+class Upstream:
+    """A real HTTP server on a loopback port: answers JSON describing the request, or sleeps on /slow."""
+
+    def __init__(self):
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                seen.append({"method": self.command, "path": self.path, "body": body,
+                             "headers": {name.lower(): value for name, value in self.headers.items()}})
+                if self.path.startswith("/api/v1/slow"):
+                    time.sleep(2)
+                reply = json.dumps({"path": self.path, "method": self.command}).encode()
+                self.send_response(201 if self.command == "POST" else 200)
+                self.send_header("Content-Type", "application/vnd.test+json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.send_header("Set-Cookie", "upstream=1")
+                self.end_headers()
+                self.wfile.write(reply)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def upstream():
+    server = Upstream()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def client(make_app):
+    return make_app(DASHSNAP_DATAPROXY_TIMEOUT=1).test_client()
+
+
+def add_source(client, url, **fields):
+    body = {"name": fields.pop("name", "up"), "type": "prometheus", "access": "proxy", "url": url, **fields}
+    response = client.post("/api/datasources", json=body, headers=ADMIN)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_get_with_query_reaches_the_upstream_below_the_data_sources_path(client, upstream):
+    source = add_source(client, f"{upstream.url}/api/v1")
+    response = client.get(f"/api/datasources/proxy/{source}/query?query=up&time=1", headers=ADMIN)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/vnd.test+json"
+    assert response.get_json() == {"path": "/api/v1/query?query=up&time=1", "method": "GET"}
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_methods_and_bodies_are_forwarded_with_the_upstream_status(client, upstream, method):
+    source = add_source(client, upstream.url)
+    response = client.open(f"/api/datasources/proxy/{source}/write", method=method, data=b"metric 1\n",
+                           headers={**ADMIN, "Content-Type": "text/plain"})
+    assert response.status_code == (201 if method == "POST" else 200)
+    assert (upstream.seen[-1]["method"], upstream.seen[-1]["body"]) == (method, b"metric 1\n")
+    assert upstream.seen[-1]["headers"]["content-type"] == "text/plain"
+
+
+def test_the_callers_credentials_never_reach_the_upstream(client, upstream, make_key):
+    source = add_source(client, upstream.url)
+    client.get(f"/api/datasources/proxy/{source}/x", headers={**ADMIN, "Cookie": "grafana_session=abc"})
+    client.get(f"/api/datasources/proxy/{source}/y", headers=bearer(make_key("Viewer")))
+    for request in upstream.seen:
+        assert "authorization" not in request["headers"] and "cookie" not in request["headers"]
+
+
+def test_the_data_sources_basic_auth_is_added(client, upstream):
+    source = add_source(client, upstream.url, basicAuth=True, basicAuthUser="scraper", basicAuthPassword="pw")
+    client.get(f"/api/datasources/proxy/{source}/x", headers=ADMIN)
+    assert upstream.seen[-1]["headers"]["authorization"] == "Basic " + base64.b64encode(b"scraper:pw").decode()
+
+
+@pytest.mark.parametrize("path", ["../../etc", "a/../../secret", "%2e%2e/secret", "..%2Fsecret"])
+def test_the_path_cannot_climb_above_the_data_sources_url(client, upstream, path):
+    source = add_source(client, f"{upstream.url}/api/v1")
+    response = client.get(f"/api/datasources/proxy/{source}/{path}", headers=ADMIN)
+    assert response.status_code in (400, 404)
+    assert response.content_type == "application/json"
+    assert upstream.seen == []
+
+
+def test_a_slow_upstream_is_504(client, upstream):
+    source = add_source(client, f"{upstream.url}/api/v1")
+    response = client.get(f"/api/datasources/proxy/{source}/slow", headers=ADMIN)
+    assert response.status_code == 504
+    assert "in time" in response.get_json()["message"]
+
+
+def test_an_unreachable_upstream_is_502(client):
+    source = add_source(client, f"http://127.0.0.1:{free_port()}")
+    response = client.get(f"/api/datasources/proxy/{source}/x", headers=ADMIN)
+    assert response.status_code == 502
+    assert "unreachable" in response.get_json()["message"]
+
+
+def test_only_proxy_access_data_sources_are_proxied(client, upstream):
+    source = add_source(client, upstream.url, access="direct")
+    assert client.get(f"/api/datasources/proxy/{source}/x", headers=ADMIN).status_code == 400
+    assert upstream.seen == []
+
+
+def test_viewers_may_proxy_and_other_orgs_may_not(client, upstream, make_user):
+    source = add_source(client, upstream.url)
+    assert client.get(f"/api/datasources/proxy/{source}/x", headers=make_user("viewer", "Viewer")).status_code == 200
+    response = client.get(f"/api/datasources/proxy/{source}/x", headers=make_user("other", "Admin", org_id=2))
+    assert response.status_code == 404 and response.get_json() == {"message": "Data source not found"}
+    assert client.get(f"/api/datasources/proxy/{source}/x").status_code == 401
+    assert len(upstream.seen) == 1
