@@ -8,6 +8,7 @@ from . import (
     api_keys,
     dashboards,
     datasources,
+    frontend,
     health,
     login,
     org,
@@ -30,7 +31,7 @@ def build_blueprint() -> ApiBlueprint:
     """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
     api = ApiBlueprint("dashsnap", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
-                     admin, datasources, proxy):
+                     admin, datasources, proxy, frontend):
         api.register_blueprint(resource.bp)
     register_error_handlers(api)
 
