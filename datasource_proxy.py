@@ -5,11 +5,13 @@ Only the data source's own credentials travel upstream; the caller's cookies and
 from __future__ import annotations
 
 import base64
+import logging
 import posixpath
 from collections.abc import Iterator, Mapping
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+import urllib3
 
 # Hop-by-hop headers (RFC 9110) and the ones the proxy decides itself.
 _NOT_FORWARDED = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -17,6 +19,7 @@ _NOT_FORWARDED = {"connection", "keep-alive", "proxy-authenticate", "proxy-autho
 _NOT_RETURNED = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                  "transfer-encoding", "upgrade", "set-cookie"}
 CHUNK_BYTES = 64 * 1024
+log = logging.getLogger(__name__)
 
 
 class RefusedTarget(ValueError):
@@ -33,7 +36,10 @@ class UpstreamError(Exception):
 
 def target_url(base_url: str, path: str, query: bytes) -> str:
     """The upstream url for a path below the data source's url; RefusedTarget when the path climbs out of it."""
-    base = urlsplit(base_url)
+    try:
+        base = urlsplit(base_url)
+    except ValueError:
+        raise RefusedTarget("the data source's url is not a valid url") from None
     if base.scheme not in ("http", "https") or not base.netloc:
         raise RefusedTarget("the data source's url is not an http url")
     base_path = base.path.rstrip("/")
@@ -49,7 +55,9 @@ def target_url(base_url: str, path: str, query: bytes) -> str:
 def forward(method: str, url: str, headers: Mapping[str, str], body: bytes, *, basic_auth: tuple[str, str] | None,
             timeout: float) -> tuple[int, list[tuple[str, str]], Iterator[bytes]]:
     """Send the request upstream; (status, headers, body chunks) of the answer, its bytes passed on as they come."""
-    outgoing = {name: value for name, value in headers.items() if name.lower() not in _NOT_FORWARDED}
+    # Identity headers a Grafana-style backend might trust are the server's to set, never the caller's.
+    outgoing = {name: value for name, value in headers.items()
+                if name.lower() not in _NOT_FORWARDED and not name.lower().startswith(("x-grafana-", "x-ds-"))}
     if basic_auth:
         outgoing["Authorization"] = "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()
     try:
@@ -63,6 +71,9 @@ def forward(method: str, url: str, headers: Mapping[str, str], body: bytes, *, b
     def chunks() -> Iterator[bytes]:
         try:
             yield from answer.raw.stream(CHUNK_BYTES, decode_content=False)
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as error:
+            # The status is sent already: all that is left is to end the answer where the upstream broke off.
+            log.warning("data source %s broke off its answer: %s", url, type(error).__name__)
         finally:
             answer.close()
 

@@ -1,13 +1,22 @@
 """Data source payloads."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..datasource_types import DATASOURCE_TYPES
 from .base import BaseSchema
 from .dashboards import UID
 
-SECRET_FIELDS = ("password", "basic_auth_password")
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # reading it raises ValueError for a port that is no number or out of range
+    except ValueError:  # also brackets that do not close
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 class DatasourceSchema(BaseSchema):
@@ -30,9 +39,11 @@ class DatasourceSchema(BaseSchema):
                                    load_default=dict)
 
     @validates_schema
-    def proxy_needs_a_url(self, data, **kwargs):
+    def url_is_usable(self, data, **kwargs):
         if data["access"] == "proxy" and not data["url"]:
             raise ValidationError("a data source with proxy access needs a url", "url")
+        if data["url"] and not _is_http_url(data["url"]):
+            raise ValidationError("must be an http or https url with a host", "url")
 
 
 class PluginQuerySchema(BaseSchema):

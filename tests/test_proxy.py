@@ -133,3 +133,37 @@ def test_viewers_may_proxy_and_other_orgs_may_not(client, upstream, make_user):
     assert response.status_code == 404 and response.get_json() == {"message": "Data source not found"}
     assert client.get(f"/api/datasources/proxy/{source}/x").status_code == 401
     assert len(upstream.seen) == 1
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/", "ftp://files.test", "prom.test:9090",
+                                 "http://"])
+def test_data_source_urls_must_be_usable_http_urls(client, url):
+    response = client.post("/api/datasources", json={"name": "bad", "type": "prometheus", "url": url}, headers=ADMIN)
+    assert response.status_code == 400
+    assert response.get_json()["message"].startswith("url:")
+
+
+def test_grafana_identity_headers_of_the_caller_never_reach_the_upstream(client, upstream):
+    source = add_source(client, upstream.url)
+    client.get(f"/api/datasources/proxy/{source}/x",
+               headers={**ADMIN, "X-Grafana-User": "spoof", "X-Grafana-Org-Id": "9", "X-DS-Authorization": "x"})
+    forwarded = upstream.seen[-1]["headers"]
+    assert not [name for name in forwarded if name.startswith(("x-grafana-", "x-ds-"))]
+
+
+def test_an_upstream_breaking_off_ends_the_answer_without_an_error(client):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve_once():
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/plain\r\n\r\nabc")
+        connection.close()
+
+    threading.Thread(target=serve_once, daemon=True).start()
+    source = add_source(client, f"http://127.0.0.1:{listener.getsockname()[1]}")
+    response = client.get(f"/api/datasources/proxy/{source}/x", headers=ADMIN)
+    assert response.status_code == 200 and response.get_data() == b"abc"
+    listener.close()
