@@ -119,3 +119,41 @@ def make_user(app) -> Callable[..., dict[str, str]]:
         return basic(login, "secret")
 
     return make
+
+
+class RecordingServer:
+    """A real HTTP server on a loopback port (a stand-in upstream): records every request as {method, path,
+    body, headers} in `seen`, and answers what respond(request, its own url) returns: (status, headers, body)."""
+
+    def __init__(self, respond: Callable[[dict, str], tuple[int, dict[str, str], bytes]]):
+        import http.server
+
+        recorder = self
+        self.seen: list[dict] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                request = {"method": self.command, "path": self.path,
+                           "body": self.rfile.read(length) if length else b"",
+                           "headers": {name.lower(): value for name, value in self.headers.items()}}
+                recorder.seen.append(request)
+                status, headers, body = respond(request, recorder.url)
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

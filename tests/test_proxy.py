@@ -1,53 +1,25 @@
 """The data source proxy, against a real upstream HTTP server that records every request it gets."""
 import base64
-import http.server
 import json
 import threading
 import time
 
 import pytest
-from conftest import ADMIN, bearer, free_port
+from conftest import ADMIN, RecordingServer, bearer, free_port
 
 
-class Upstream:
-    """A real HTTP server on a loopback port: answers JSON describing the request, or sleeps on /slow."""
-
-    def __init__(self):
-        seen = self.seen = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                seen.append({"method": self.command, "path": self.path, "body": body,
-                             "headers": {name.lower(): value for name, value in self.headers.items()}})
-                if self.path.startswith("/api/v1/slow"):
-                    time.sleep(2)
-                reply = json.dumps({"path": self.path, "method": self.command}).encode()
-                self.send_response(201 if self.command == "POST" else 200)
-                self.send_header("Content-Type", "application/vnd.test+json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.send_header("Set-Cookie", "upstream=1")
-                self.end_headers()
-                self.wfile.write(reply)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def describe_request(request: dict, url: str) -> tuple[int, dict[str, str], bytes]:
+    """The upstream's answer: JSON naming the request (201 for POST), after 2 s on /api/v1/slow."""
+    if request["path"].startswith("/api/v1/slow"):
+        time.sleep(2)
+    reply = json.dumps({"path": request["path"], "method": request["method"]}).encode()
+    return (201 if request["method"] == "POST" else 200,
+            {"Content-Type": "application/vnd.test+json", "Set-Cookie": "upstream=1"}, reply)
 
 
 @pytest.fixture
 def upstream():
-    server = Upstream()
+    server = RecordingServer(describe_request)
     yield server
     server.close()
 

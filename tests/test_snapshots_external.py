@@ -4,7 +4,7 @@ import json
 
 import pytest
 import requests
-from conftest import ADMIN, free_port, serve
+from conftest import ADMIN, RecordingServer, free_port, serve
 
 DASHBOARD = {"title": "Published", "panels": [{"id": 1, "type": "graph"}]}
 
@@ -103,68 +103,39 @@ def test_external_server_refusing_is_502_with_its_message(make_app, tmp_path):
 
 
 
-class StubSnapshotServer:
-    """A real HTTP server whose POST /api/snapshots answers answer(its own url), recording every GET path."""
 
-    def __init__(self, answer):
-        import http.server
-        import threading
+def publish_to_stub(make_app, answer):
+    """Publish a snapshot through a stand-in external server whose create answer is answer(its url);
+    (the local answer, the requests the stand-in got, the local client)."""
+    def respond(request: dict, url: str):
+        body = answer(url) if request["method"] == "POST" else {"message": "deleted"}
+        return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
-        stub = self
-        self.gets: list[str] = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["Content-Length"]))
-                self._reply(json.dumps(answer(stub.url)).encode())
-
-            def do_GET(self):
-                stub.gets.append(self.path)
-                self._reply(b'{"message": "deleted"}')
-
-            def _reply(self, body: bytes):
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    stub = RecordingServer(respond)
+    try:
+        client = make_app(DASHSNAP_EXTERNAL_ENABLED=True, DASHSNAP_EXTERNAL_SNAPSHOT_URL=stub.url).test_client()
+        response = client.post("/api/snapshots", json={"dashboard": {}, "external": True}, headers=ADMIN)
+    finally:
+        stub.close()
+    return response, stub.seen, client
 
 
 @pytest.mark.parametrize("changes", [{"key": "../../secret_key"}, {"key": "x" * 200}, {"key": None},
                                      {"deleteKey": 42}, {"url": "javascript:alert(1)"}, {"url": None}])
 def test_external_answer_that_is_not_a_snapshot_is_502_and_undone(make_app, changes):
-    stub = StubSnapshotServer(lambda url: {"key": "remote-key-1", "deleteKey": "remote-delete-1",
-                                           "url": f"{url}/dashboard/snapshot/remote-key-1",
-                                           "deleteUrl": f"{url}/api/snapshots-delete/remote-delete-1", **changes})
-    try:
-        client = make_app(DASHSNAP_EXTERNAL_ENABLED=True, DASHSNAP_EXTERNAL_SNAPSHOT_URL=stub.url).test_client()
-        response = client.post("/api/snapshots", json={"dashboard": {}, "external": True}, headers=ADMIN)
-    finally:
-        stub.close()
+    response, seen, client = publish_to_stub(make_app, lambda url: {
+        "key": "remote-key-1", "deleteKey": "remote-delete-1", "url": f"{url}/dashboard/snapshot/remote-key-1",
+        "deleteUrl": f"{url}/api/snapshots-delete/remote-delete-1", **changes})
     assert response.status_code == 502
     assert "not a snapshot" in response.get_json()["message"]
-    assert stub.gets == ["/api/snapshots-delete/remote-delete-1"]  # what was published is deleted again
+    gets = [request["path"] for request in seen if request["method"] == "GET"]
+    assert gets == ["/api/snapshots-delete/remote-delete-1"]  # what was published is deleted again
     assert client.get("/api/dashboard/snapshots", headers=ADMIN).get_json() == []
 
 
 def test_external_delete_url_that_is_not_http_is_never_fetched(make_app):
-    stub = StubSnapshotServer(lambda url: {"key": "remote-key-2", "deleteKey": "remote-delete-2",
-                                           "url": f"{url}/d", "deleteUrl": "file:///etc/passwd"})
-    try:
-        client = make_app(DASHSNAP_EXTERNAL_ENABLED=True, DASHSNAP_EXTERNAL_SNAPSHOT_URL=stub.url).test_client()
-        response = client.post("/api/snapshots", json={"dashboard": {}, "external": True}, headers=ADMIN)
-    finally:
-        stub.close()
+    response, seen, client = publish_to_stub(make_app, lambda url: {
+        "key": "remote-key-2", "deleteKey": "remote-delete-2", "url": f"{url}/d", "deleteUrl": "file:///etc/passwd"})
     assert response.status_code == 502
+    assert [request["method"] for request in seen] == ["POST"]
     assert client.get("/api/dashboard/snapshots", headers=ADMIN).get_json() == []
