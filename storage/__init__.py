@@ -40,11 +40,12 @@ class Store:
         self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.dashboards, self.stars,
                            self.datasources]
 
-    def reconcile(self) -> None:
-        """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
+    def reconcile(self, *, full: bool = False) -> None:
+        """Bring the index in line with the documents (after a crash, a restore, or a hand edit); `full` reads
+        every document again rather than only those whose file changed."""
         with documents.lock(self.data_dir / ".reconcile.lock"):
             for resource in self._resources:
-                resource.reconcile()
+                resource.reconcile(full=full)
             for folder in (self.data_dir, self.data_dir / "sequences"):
                 documents.remove_stale_temp_files(folder)
 
@@ -52,7 +53,8 @@ class Store:
         """The data dir's own secret key (mode 0600), made with new_secret on first use."""
         path = self.data_dir / "secret_key"
         try:
-            documents.create_file(path, new_secret().encode())
+            with documents.WriteGuard(self.data_dir).writing():
+                documents.create_file(path, new_secret().encode())
         except FileExistsError:
             pass
         return path.read_text().strip()

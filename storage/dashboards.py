@@ -84,8 +84,8 @@ class DashboardStore:
     def _path(self, org_id: int, slug: str) -> Path:
         return self._folder(org_id) / f"{documents.safe_name(slug)}.json"
 
-    def reconcile(self) -> None:
-        self._documents.reconcile()
+    def reconcile(self, *, full: bool = False) -> None:
+        self._documents.reconcile(full=full)
 
     def _row(self, org_id: int, column: str, value: Any) -> dict | None:
         rows = self._documents.select(f"org_id = ? AND {column} = ?", (org_id, value), columns=ROW_FIELDS)

@@ -6,13 +6,16 @@ fsynced so the rename itself survives a crash.
 """
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
 import re
+import shutil
 import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
 
 from filelock import FileLock
 
@@ -140,6 +143,53 @@ def lock(path: Path) -> FileLock:
     """An inter-process (and inter-thread) lock held in a file beside the data it guards."""
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path), timeout=30)
+
+
+class WriteGuard:
+    """A data dir's write guard: every write holds it shared, a backup holds it alone, so a backup sees a moment
+    at which no write is half done. flock locks belong to an open file, so they also order threads."""
+
+    def __init__(self, data_dir: Path):
+        self._path = data_dir / ".writes.lock"
+
+    @contextmanager
+    def _held(self, mode: int) -> Iterator[None]:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, mode)
+            yield
+        finally:
+            os.close(fd)  # and with it the lock
+
+    def writing(self):
+        return self._held(fcntl.LOCK_SH)
+
+    def frozen(self):
+        return self._held(fcntl.LOCK_EX)
+
+
+def link_tree(source: Path, target: Path, keep: Callable[[PurePosixPath], bool]) -> int:
+    """Hard-link (copy, where the file system has no links) every file under source that keep accepts into the
+    same place under target; how many. Documents are replaced, never changed in place, so a link keeps the
+    bytes of the moment it was made."""
+    count = 0
+    for folder, subfolders, names in os.walk(source):
+        relative_folder = PurePosixPath(Path(folder).relative_to(source).as_posix())
+        subfolders[:] = sorted(name for name in subfolders if keep(relative_folder / name))
+        for name in sorted(names):
+            relative = relative_folder / name
+            if not keep(relative):
+                continue
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(Path(folder) / name, destination)
+            except FileNotFoundError:
+                continue  # removed since the walk listed it
+            except OSError:
+                shutil.copy2(Path(folder) / name, destination)
+            count += 1
+    return count
 
 
 def is_writable(folder: Path) -> bool:

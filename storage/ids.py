@@ -10,19 +10,21 @@ from . import documents
 
 
 class Sequence:
-    def __init__(self, folder: Path, name: str):
+    def __init__(self, data_dir: Path, name: str):
+        folder = data_dir / "sequences"
         self._path = folder / f"{name}.json"
         self._lock = documents.lock(folder / f".{name}.lock")
+        self._guard = documents.WriteGuard(data_dir)
 
     def next(self) -> int:
-        with self._lock:
+        with self._guard.writing(), self._lock:
             value = self._last() + 1
             documents.write_document(self._path, {"last": value})
         return value
 
     def claim(self, value: int) -> None:
         """Record that value is in use (a fixed id such as org 1), so next() never hands it out."""
-        with self._lock:
+        with self._guard.writing(), self._lock:
             if self._last() < value:
                 documents.write_document(self._path, {"last": value})
 

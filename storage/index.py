@@ -111,7 +111,8 @@ class Collection:
     belongs: Callable[[str, dict], bool] | None = None   # does the document sit where its contents say?
 
     def __post_init__(self) -> None:
-        self._ids = Sequence(self.root / "sequences", self.table) if self.sequence else None
+        self._guard = documents.WriteGuard(self.root)
+        self._ids = Sequence(self.root, self.table) if self.sequence else None
         columns = ", ".join([f"{name} {kind}" for name, kind in self.columns.items()] + self.constraints)
         self.index.connection.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, {columns})")
@@ -145,33 +146,36 @@ class Collection:
     def create(self, path: Path, document: dict, *, replacing: Path | None = None) -> None:
         """Write a new document (in place of `replacing`, when given: a rename); FileExistsError when its name
         is taken, Conflict(column) when another document holds one of its unique index columns."""
-        documents.create_document(path, document)
-        try:
-            with self.index.transaction() as connection:
-                if replacing is not None:
-                    self._drop_row(connection, self._relative(replacing))
-                self._put_row(connection, path, document)
-        except BaseException as error:
-            # Not acknowledged, so not kept: a document the index does not list would be half-created.
-            documents.remove_document(path)
-            if isinstance(error, sqlite3.IntegrityError):
-                raise Conflict(str(error).rsplit(".", 1)[-1]) from None
-            raise
-        if replacing is not None:
-            documents.remove_document(replacing)
+        with self._guard.writing():
+            documents.create_document(path, document)
+            try:
+                with self.index.transaction() as connection:
+                    if replacing is not None:
+                        self._drop_row(connection, self._relative(replacing))
+                    self._put_row(connection, path, document)
+            except BaseException as error:
+                # Not acknowledged, so not kept: a document the index does not list would be half-created.
+                documents.remove_document(path)
+                if isinstance(error, sqlite3.IntegrityError):
+                    raise Conflict(str(error).rsplit(".", 1)[-1]) from None
+                raise
+            if replacing is not None:
+                documents.remove_document(replacing)
 
     def save(self, path: Path, document: dict) -> None:
-        documents.write_document(path, document)
-        with self.index.transaction() as connection:
-            self._put_row(connection, path, document)
+        with self._guard.writing():
+            documents.write_document(path, document)
+            with self.index.transaction() as connection:
+                self._put_row(connection, path, document)
 
     def read(self, path: Path) -> dict | None:
         return documents.read_document(path)
 
     def delete(self, path: Path) -> bool:
-        removed = documents.remove_document(path)
-        with self.index.transaction() as connection:
-            self._drop_row(connection, self._relative(path))
+        with self._guard.writing():
+            removed = documents.remove_document(path)
+            with self.index.transaction() as connection:
+                self._drop_row(connection, self._relative(path))
         return removed
 
     def select(self, where: str = "1", params: tuple | list = (), *, order_by: str | None = None,
@@ -203,10 +207,11 @@ class Collection:
         else:
             documents.set_aside(path)
 
-    def reconcile(self) -> None:
-        """Make the index table list exactly the documents on disk, and the id sequence pass every id in it
-        (documents restored from a backup keep their ids, which are then never handed out again)."""
-        indexed = {row["path"]: row["mtime_ns"] for row in self.select(columns="path, mtime_ns")}
+    def reconcile(self, *, full: bool = False) -> None:
+        """Make the index table list exactly the documents on disk (`full`: read every one again, not just the
+        new and changed ones), and the id sequence pass every id in it (documents restored from a backup keep
+        their ids, which are then never handed out again)."""
+        indexed = {row["path"]: None if full else row["mtime_ns"] for row in self.select(columns="path, mtime_ns")}
         on_disk = set()
         with self.index.transaction() as connection:
             for path, mtime in documents.scan_documents(self.root, self.pattern):
@@ -217,7 +222,7 @@ class Collection:
                 try:
                     document = documents.read_document(path)
                     if not isinstance(document, dict):
-                        continue
+                        raise ValueError("it is not a JSON object")
                     if self.belongs and not self.belongs(relative, document):
                         raise ValueError("its contents name another place than where it is")
                     try:
@@ -228,6 +233,7 @@ class Collection:
                         self._settle_clash(connection, path, document)
                 except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
                     log.warning("not indexing %s: %s", relative, error)
+                    self._drop_row(connection, relative)
             for relative in indexed.keys() - on_disk:
                 self._drop_row(connection, relative)
         documents.remove_stale_temp_files(self.root / Path(self.pattern).parent)
