@@ -1,6 +1,6 @@
 """dashsnap: a small server that speaks Grafana's HTTP API and keeps everything as JSON files.
 
-`create_app(config)` builds the app; `python app.py [--config grafana.ini]` serves it with waitress.
+`create_app(config)` builds the app; `python app.py` runs the `dashsnap` command (cli.py), which serves it.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ if not __package__:  # `python app.py` from a checkout: import this folder as th
     sys.modules["dashsnap"].__path__ = [os.path.dirname(os.path.abspath(__file__))]
     __package__ = "dashsnap"
 
-import argparse
 import logging
 import threading
 import time
@@ -27,7 +26,7 @@ from . import security
 from .blueprints import build_blueprint
 from .blueprints.context import EXTENSION, DashSnapState
 from .blueprints.errors import register_error_handlers
-from .config import ConfigError, load_config
+from .config import load_config
 from .storage import Conflict, FileDashboards, Store, open_store
 
 log = logging.getLogger("dashsnap")
@@ -68,15 +67,24 @@ def _sweep_expired_snapshots(store: Store, interval: int) -> None:
 
 
 class DashSnap:
-    """The Flask extension: `DashSnap(app)` or `DashSnap().init_app(app)` wires the store and the routes."""
+    """The Flask extension: `DashSnap(app)` or `DashSnap().init_app(app)` wires the store and the routes.
 
-    def __init__(self, app: Flask | None = None, *, url_prefix: str = ""):
+    In a host app: `DashSnap(host_app, url_prefix="/grafana", data_dir="/srv/dashsnap")`. dashsnap's settings
+    are the host config's `DASHSNAP_*` keys (defaults fill the ones it lacks), its JSON errors cover its own
+    routes only, and nothing of the host's routes, handlers, session or config changes.
+    """
+
+    def __init__(self, app: Flask | None = None, *, url_prefix: str = "", data_dir: str | Path | None = None):
         if app is not None:
-            self.init_app(app, url_prefix=url_prefix)
+            self.init_app(app, url_prefix=url_prefix, data_dir=data_dir)
 
-    def init_app(self, app: Flask, *, url_prefix: str = "") -> None:
+    def init_app(self, app: Flask, *, url_prefix: str = "", data_dir: str | Path | None = None) -> None:
         if EXTENSION in app.extensions:
             raise RuntimeError("dashsnap is already set up on this app; use the existing one")
+        if data_dir is not None:
+            app.config["DASHSNAP_DATA_DIR"] = str(data_dir)
+        # A host that names no root_url gets urls built from the address each request came to.
+        app.config.setdefault("DASHSNAP_ROOT_URL", "")
         for key, value in load_config(environ={}).items():
             app.config.setdefault(key, value)
         settings = {key: value for key, value in app.config.items() if key.startswith("DASHSNAP_")}
@@ -87,7 +95,7 @@ class DashSnap:
             store=store, settings=settings, passwords=security.PasswordChecker(secret_key),
             file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
             sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
-            login_throttle=security.LoginThrottle())
+            login_throttle=security.LoginThrottle(), url_prefix=url_prefix.rstrip("/"))
         app.register_blueprint(build_blueprint(), url_prefix=url_prefix)
         _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
 
@@ -96,32 +104,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the standalone app: defaults < ini file (DASHSNAP_CONFIG_FILE or GF_PATHS_CONFIG) < GF_* < config."""
     config = dict(config or {})
     app = Flask(__name__)
-    app.config.from_mapping(load_config(config.get("DASHSNAP_CONFIG_FILE")))
-    app.config.from_mapping(config)
+    app.config.from_mapping(load_config(config.get("DASHSNAP_CONFIG_FILE"), overrides=config))
     DashSnap(app)
     register_error_handlers(app)  # the whole app is ours: routing 404s and 405s answer JSON too
     return app
 
 
-def main(argv: list[str] | None = None) -> int:
-    import waitress
-
-    parser = argparse.ArgumentParser(prog="dashsnap", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", help="a grafana.ini-style file (default: GF_PATHS_CONFIG, else none)")
-    options = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        app = create_app({"DASHSNAP_CONFIG_FILE": options.config} if options.config else None)
-    except ConfigError as error:
-        log.error("%s", error)
-        return 2
-    settings = app.extensions[EXTENSION].settings
-    log.info("dashsnap on http://%s:%s/ with data in %s", settings["DASHSNAP_HTTP_ADDR"],
-             settings["DASHSNAP_HTTP_PORT"], Path(settings["DASHSNAP_DATA_DIR"]).resolve())
-    waitress.serve(app, host=settings["DASHSNAP_HTTP_ADDR"], port=settings["DASHSNAP_HTTP_PORT"],
-                   threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from .cli import main
+
+    main()

@@ -107,8 +107,10 @@ def _expand_root_url(config: dict[str, Any]) -> str:
     return root_url if root_url.endswith("/") else root_url + "/"
 
 
-def load_config(ini_path: str | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Return the effective settings as DASHSNAP_* keys: defaults < ini file < GF_* environment.
+def load_config(ini_path: str | None = None, environ: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the effective settings as DASHSNAP_* keys: defaults < ini file < GF_* environment < overrides
+    (already DASHSNAP_* keys: a command line's or create_app's).
 
     The ini path comes from the argument, else GF_PATHS_CONFIG; no file is read when neither names one.
     """
@@ -123,6 +125,8 @@ def load_config(ini_path: str | None = None, environ: Mapping[str, str] | None =
         if setting.env_var in environ:
             value = _convert(setting, environ[setting.env_var], setting.env_var)
         config[setting.config_key] = value
+    config.update(overrides or {})
+    # After the overrides: root_url's default names the port, which a command line may have changed.
     config["DASHSNAP_ROOT_URL"] = _expand_root_url(config)
     config["DASHSNAP_CONFIG_FILE"] = ini_path or ""
     return config

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request
 
 from ..security import LoginThrottle, PasswordChecker, SessionSigner
 from ..storage import FileDashboards, Store
@@ -23,6 +23,7 @@ class DashSnapState:
     file_dashboards: FileDashboards
     sessions: SessionSigner
     login_throttle: LoginThrottle
+    url_prefix: str = ""   # where the app mounted dashsnap's routes ("" when dashsnap is the app)
 
 
 def state() -> DashSnapState:
@@ -37,12 +38,22 @@ def settings() -> Mapping[str, Any]:
     return state().settings
 
 
+def _root_url() -> str:
+    """root_url, or (mounted in a host app that set none) the address this request came to."""
+    return settings()["DASHSNAP_ROOT_URL"] or request.host_url
+
+
+def sub_path() -> str:
+    """Where our routes sit as the browser sees them, without a trailing slash (Grafana's appSubUrl): the path of
+    root_url (a reverse proxy's sub-path), then the prefix a host app mounted dashsnap under."""
+    return urlsplit(_root_url()).path.rstrip("/") + state().url_prefix.rstrip("/")
+
+
 def app_path(path: str) -> str:
-    """A path of ours as the browser sees it (Grafana's relative `url` fields, e.g. /d/<uid>/<slug>), under
-    the sub-path that root_url names, as Grafana's appSubUrl."""
-    return urlsplit(settings()["DASHSNAP_ROOT_URL"]).path.rstrip("/") + "/" + path.lstrip("/")
+    """A path of ours as the browser sees it (Grafana's relative `url` fields, e.g. /d/<uid>/<slug>)."""
+    return sub_path() + "/" + path.lstrip("/")
 
 
 def public_url(path: str) -> str:
-    """An absolute url for a path of ours, from the configured root_url (as Grafana builds them)."""
-    return settings()["DASHSNAP_ROOT_URL"].rstrip("/") + "/" + path.lstrip("/")
+    """An absolute url for a path of ours (as Grafana builds them from root_url)."""
+    return _root_url().rstrip("/") + state().url_prefix.rstrip("/") + "/" + path.lstrip("/")

@@ -1,12 +1,10 @@
 """Frontend settings: what Grafana's web app (and clients reading the server's version) learn at start."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ..datasource_types import DATASOURCE_TYPES
 from ..version import DASHSNAP_VERSION, GRAFANA_API_VERSION
 from .auth import current_identity, signed_in
-from .context import app_path, settings, store
+from .context import app_path, settings, store, sub_path
 from .responses import json_response
 from .routing import ApiBlueprint
 
@@ -38,7 +36,7 @@ def get_frontend_settings():
     return json_response({
         "datasources": {**{source["name"]: _entry(source) for source in sources}, **BUILT_IN},
         "defaultDatasource": default,
-        "appSubUrl": urlsplit(settings()["DASHSNAP_ROOT_URL"]).path.rstrip("/"),
+        "appSubUrl": sub_path(),
         "allowOrgCreate": bool(identity.user_id) and (settings()["DASHSNAP_ALLOW_ORG_CREATE"]
                                                       or identity.is_server_admin),
         "buildInfo": {"version": GRAFANA_API_VERSION, "commit": DASHSNAP_VERSION, "buildstamp": 0,

@@ -1,0 +1,197 @@
+"""The `dashsnap` command: serve the API (what it does with no command), and look after a data dir.
+
+Every command reads the settings the server would (defaults < --config ini < GF_* variables < options), so
+`--data` and `--config` name the same data dir for serving and for maintenance.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from . import security
+from .app import create_app
+from .blueprints.context import EXTENSION
+from .config import ConfigError, load_config
+from .schemas.base import ORG_ROLES
+from .schemas.users import MIN_PASSWORD_LENGTH
+from .storage import Conflict, open_store
+from .storage.backup import BackupError, export_archive, import_archive
+from .version import DASHSNAP_VERSION
+
+log = logging.getLogger("dashsnap")
+ADMIN_USER_ID = 1  # the user Grafana's `admin reset-admin-password` resets: the one the first start made
+
+
+class BadSetting(click.ClickException):
+    exit_code = 2  # as for a bad option: the command was not started
+
+
+class ServeByDefault(click.Group):
+    """`dashsnap` alone, or with only options, serves."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0].startswith("-") and args[0] not in ("--help", "-h", "--version")):
+            args = ["serve", *args]
+        return super().parse_args(ctx, args)
+
+
+def data_dir_options(command: Callable) -> Callable:
+    command = click.option("--data", "data_dir", type=click.Path(file_okay=False),
+                           help="The data dir (default: GF_PATHS_DATA, else ./data).")(command)
+    return click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                        help="A grafana.ini-style file (default: GF_PATHS_CONFIG, else none).")(command)
+
+
+def _overrides(config_file: str | None, data_dir: str | None, **more: Any) -> dict[str, Any]:
+    overrides = {"DASHSNAP_CONFIG_FILE": config_file, "DASHSNAP_DATA_DIR": data_dir, **more}
+    return {key: value for key, value in overrides.items() if value is not None}
+
+
+def _settings(config_file: str | None, data_dir: str | None) -> dict[str, Any]:
+    try:
+        return load_config(config_file, overrides=_overrides(config_file, data_dir))
+    except ConfigError as error:
+        raise BadSetting(str(error)) from None
+
+
+def _app(config_file: str | None, data_dir: str | None, **more: Any) -> Flask:
+    try:
+        return create_app(_overrides(config_file, data_dir, **more))
+    except ConfigError as error:
+        raise BadSetting(str(error)) from None
+
+
+def _maintenance_app(config_file: str | None, data_dir: str | None) -> Flask:
+    """The app on the data dir, without the sweeper thread a server runs."""
+    return _app(config_file, data_dir, DASHSNAP_CLEANUP_INTERVAL=0)
+
+
+def _new_password(password: str | None, from_stdin: bool) -> str:
+    if from_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    elif password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+@click.group(cls=ServeByDefault)
+@click.version_option(DASHSNAP_VERSION, prog_name="dashsnap")
+def main() -> None:
+    """dashsnap: a small server that speaks Grafana's HTTP API and keeps everything as JSON files.
+
+    With no command, `dashsnap` serves (see `dashsnap serve --help`).
+    """
+
+
+@main.command()
+@data_dir_options
+@click.option("--port", type=click.IntRange(0, 65535), help="The port (default: GF_SERVER_HTTP_PORT, else 3000).")
+def serve(config_file: str | None, data_dir: str | None, port: int | None) -> None:
+    """Serve the API with waitress (the default command)."""
+    import waitress
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = _app(config_file, data_dir, DASHSNAP_HTTP_PORT=port)
+    settings = app.extensions[EXTENSION].settings
+    log.info("dashsnap on http://%s:%s/ with data in %s", settings["DASHSNAP_HTTP_ADDR"],
+             settings["DASHSNAP_HTTP_PORT"], Path(settings["DASHSNAP_DATA_DIR"]).resolve())
+    waitress.serve(app, host=settings["DASHSNAP_HTTP_ADDR"], port=settings["DASHSNAP_HTTP_PORT"],
+                   threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
+
+
+@main.command("create-user")
+@data_dir_options
+@click.option("--login", required=True, help="The user's login.")
+@click.option("--email", help="The user's email (default: the login).")
+@click.option("--name", default="", help="The user's display name.")
+@click.option("--role", type=click.Choice(ORG_ROLES), default="Viewer", show_default=True,
+              help="The user's role in the main org.")
+@click.option("--server-admin", is_flag=True, help="Make the user a server admin.")
+@click.option("--password-from-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def create_user(config_file: str | None, data_dir: str | None, login: str, email: str | None, name: str,
+                role: str, server_admin: bool, password_from_stdin: bool) -> None:
+    """Create a user (asks for the password unless --password-from-stdin)."""
+    password = _new_password(None, password_from_stdin)
+    store = _maintenance_app(config_file, data_dir).extensions[EXTENSION].store
+    try:
+        user = store.users.create(login=login, email=email or login, name=name,
+                                  password_hash=security.hash_password(password), is_server_admin=server_admin,
+                                  org_roles={1: role})
+    except Conflict as conflict:
+        raise click.ClickException(f"a user with that {conflict.field} already exists") from None
+    click.echo(f"created user {login!r} with id {user['id']}")
+
+
+@main.command("reset-admin-password")
+@data_dir_options
+@click.argument("password", required=False)
+@click.option("--password-from-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--login", help="Reset this user's password instead of the first admin's (user id 1).")
+def reset_admin_password(config_file: str | None, data_dir: str | None, password: str | None,
+                         password_from_stdin: bool, login: str | None) -> None:
+    """Give the admin a new password; their sessions end. PASSWORD on the command line shows in the process
+    list: prefer the prompt or --password-from-stdin."""
+    password = _new_password(password, password_from_stdin)
+    store = _maintenance_app(config_file, data_dir).extensions[EXTENSION].store
+    user = store.users.find_by_login_or_email(login) if login else store.users.get(ADMIN_USER_ID)
+    if user is None:
+        raise click.ClickException(f"no user {login!r}" if login else "no user has id 1; name one with --login")
+    store.users.update(user["id"], passwordHash=security.hash_password(password))
+    click.echo(f"the password of {user['login']!r} is reset")
+
+
+@main.command()
+@data_dir_options
+def cleanup(config_file: str | None, data_dir: str | None) -> None:
+    """Delete expired snapshots now (a server also does it every [snapshots] cleanup_interval)."""
+    settings = _settings(config_file, data_dir)
+    removed = open_store(Path(settings["DASHSNAP_DATA_DIR"])).snapshots.purge_expired()
+    click.echo(f"removed {removed} expired snapshot{'' if removed == 1 else 's'}")
+
+
+@main.command()
+@data_dir_options
+def reindex(config_file: str | None, data_dir: str | None) -> None:
+    """Rebuild the index from the JSON files (safe while a server runs)."""
+    settings = _settings(config_file, data_dir)
+    open_store(Path(settings["DASHSNAP_DATA_DIR"])).reconcile(full=True)
+    click.echo("the index lists every document again")
+
+
+@main.command("export")
+@data_dir_options
+@click.argument("archive", type=click.Path(dir_okay=False, writable=True))
+def export_command(config_file: str | None, data_dir: str | None, archive: str) -> None:
+    """Back the data dir up into ARCHIVE (.tar.gz), consistent even while a server writes to it."""
+    settings = _settings(config_file, data_dir)
+    source = Path(settings["DASHSNAP_DATA_DIR"])
+    if not source.is_dir():
+        raise click.ClickException(f"there is no data dir at {source}")
+    count = export_archive(source, Path(archive))
+    click.echo(f"exported {count} files from {source} to {archive}")
+
+
+@main.command("import")
+@data_dir_options
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True,
+              help="Import even when the data dir holds data: that data moves into a .replaced-* folder in it.")
+def import_command(config_file: str | None, data_dir: str | None, archive: str, replace: bool) -> None:
+    """Restore an export into the data dir (stop the server first), then rebuild the index."""
+    settings = _settings(config_file, data_dir)
+    target = Path(settings["DASHSNAP_DATA_DIR"])
+    try:
+        count, replaced = import_archive(Path(archive), target, replace=replace)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    open_store(target).reconcile(full=True)
+    click.echo(f"imported {count} files into {target}")
+    if replaced is not None:
+        click.echo(f"the data it replaced is in {replaced}")
