@@ -6,6 +6,7 @@ Every command reads the settings the server would (defaults < --config ini < GF_
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def _maintenance_app(config_file: str | None, data_dir: str | None) -> Flask:
 
 def _new_password(password: str | None, from_stdin: bool) -> str:
     if from_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     elif password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_LENGTH:
