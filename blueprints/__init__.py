@@ -27,16 +27,24 @@ from .routing import ApiBlueprint
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+def unknown_route(**_: str):
+    raise NotFound()
+
+
 def build_blueprint() -> ApiBlueprint:
     """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
     api = ApiBlueprint("dashsnap", __name__)
+    # A wrong method on a route is a routing error, which reaches no blueprint's handlers (a host app would answer
+    # it in its own format): these rules take every method the real routes do not. Werkzeug tries rules of
+    # equal weight in the order they were added, so they sit in a blueprint registered after the resources.
+    wrong_method = ApiBlueprint("wrong_method", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
                      admin, datasources, proxy, frontend):
         api.register_blueprint(resource.bp)
+        for number, rule in enumerate(resource.bp.page_rules):
+            wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)
+    api.register_blueprint(wrong_method)
     register_error_handlers(api)
-
-    @api.route("/api/<path:unknown>", methods=ALL_METHODS)
-    def unknown_api_route(unknown: str):
-        raise NotFound()
-
+    api.add_url_rule("/api", "unknown_api_root", unknown_route, methods=ALL_METHODS)
+    api.add_url_rule("/api/<path:unknown>", "unknown_api_route", unknown_route, methods=ALL_METHODS)
     return api
