@@ -28,6 +28,7 @@ from .blueprints import build_blueprint
 from .blueprints.context import EXTENSION, DashSnapState
 from .blueprints.errors import register_error_handlers
 from .config import ConfigError, load_config
+from .metrics import Metrics
 from .storage import Conflict, FileDashboards, Store, open_store
 
 log = logging.getLogger("dashsnap")
@@ -87,7 +88,7 @@ class DashSnap:
             store=store, settings=settings, passwords=security.PasswordChecker(secret_key),
             file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
             sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
-            login_throttle=security.LoginThrottle())
+            login_throttle=security.LoginThrottle(), metrics=Metrics(store))
         app.register_blueprint(build_blueprint(), url_prefix=url_prefix)
         _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
 
