@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -15,6 +15,8 @@ from .storage import STORE_FAILURES, Store
 # The classic text format, which generate_latest writes and Grafana serves. Newer clients name version 1.0.0
 # as the latest, which Prometheus servers before 3.0 do not know.
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+# Grafana's buckets for request durations, in seconds.
+REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +40,17 @@ class StoreTotals(Collector):
 
 
 class Metrics:
-    """The app's registry, with the collectors that feed it."""
+    """The registry and the instruments the request hooks record into."""
 
     def __init__(self, store: Store):
         self.registry = CollectorRegistry()
+        self.request_duration = Histogram(
+            "grafana_http_request_duration_seconds", "Time to answer a request, by route, status code and method.",
+            ["handler", "status_code", "method"], buckets=REQUEST_BUCKETS, registry=self.registry)
         self.registry.register(StoreTotals(store))
+
+    def observe_request(self, handler: str, method: str, status_code: int, seconds: float) -> None:
+        self.request_duration.labels(handler=handler, status_code=str(status_code), method=method).observe(seconds)
 
     def exposition(self) -> bytes:
         """Every metric in Prometheus' text format (TEXT_FORMAT)."""

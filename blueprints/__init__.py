@@ -1,6 +1,6 @@
 """dashsnap's routes: one parent blueprint holding one blueprint per resource, the error handlers that turn
-every failure into JSON, and a catch-all that answers unknown `/api` routes (and wrong methods) with
-Grafana's 404."""
+every failure into JSON, the hooks that time and log every request, and a catch-all that answers unknown `/api`
+routes (and wrong methods) with Grafana's 404."""
 from __future__ import annotations
 
 from . import (
@@ -23,6 +23,7 @@ from . import (
     users,
 )
 from .errors import NotFound, register_error_handlers
+from .observe import register_request_hooks
 from .routing import ApiBlueprint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -35,6 +36,7 @@ def build_blueprint() -> ApiBlueprint:
                      admin, datasources, proxy, frontend, metrics):
         api.register_blueprint(resource.bp)
     register_error_handlers(api)
+    register_request_hooks(api)
 
     @api.route("/api/<path:unknown>", methods=ALL_METHODS)
     def unknown_api_route(unknown: str):

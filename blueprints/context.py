@@ -25,6 +25,7 @@ class DashSnapState:
     sessions: SessionSigner
     login_throttle: LoginThrottle
     metrics: Metrics
+    url_prefix: str  # where dashsnap's routes are mounted ("" when it is the whole app)
 
 
 def state() -> DashSnapState:
