@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -40,17 +40,23 @@ class StoreTotals(Collector):
 
 
 class Metrics:
-    """The registry and the instruments the request hooks record into."""
+    """The registry and the instruments the request hooks and the error handler record into."""
 
     def __init__(self, store: Store):
         self.registry = CollectorRegistry()
         self.request_duration = Histogram(
             "grafana_http_request_duration_seconds", "Time to answer a request, by route, status code and method.",
             ["handler", "status_code", "method"], buckets=REQUEST_BUCKETS, registry=self.registry)
+        self.store_errors = Counter(
+            "dashsnap_store_errors", "Storage failures that ended a request with 500, by exception class.",
+            ["error_type"], registry=self.registry)
         self.registry.register(StoreTotals(store))
 
     def observe_request(self, handler: str, method: str, status_code: int, seconds: float) -> None:
         self.request_duration.labels(handler=handler, status_code=str(status_code), method=method).observe(seconds)
+
+    def count_store_error(self, error: BaseException) -> None:
+        self.store_errors.labels(error_type=type(error).__name__).inc()
 
     def exposition(self) -> bytes:
         """Every metric in Prometheus' text format (TEXT_FORMAT)."""

@@ -1,5 +1,8 @@
 """GET /metrics: Prometheus' text format, per app, with Grafana's names where Grafana has the metric."""
+import builtins
 import logging
+import shutil
+from pathlib import Path
 
 import pytest
 import requests
@@ -92,6 +95,24 @@ def test_totals_are_the_stores_counts(app, client):
     assert gauge(samples, "grafana_stat_totals_dashboard") == store.dashboards.count() == 1
 
 
+def test_a_store_failure_is_counted_by_its_exception_class(app, client):
+    # A file where the snapshots folder should be: every snapshot write now fails in the file system.
+    snapshots_folder = Path(app.extensions["dashsnap"].store.data_dir) / "snapshots"
+    shutil.rmtree(snapshots_folder)
+    snapshots_folder.write_text("not a folder")
+    response = client.post("/api/snapshots", json={"dashboard": {}}, headers=ADMIN)
+    assert response.status_code == 500 and response.get_json() == {"message": "Internal server error"}
+
+    samples = scrape(client)
+    [error] = samples["dashsnap_store_errors_total"]
+    assert error.value == 1 and issubclass(getattr(builtins, error.labels["error_type"]), OSError)
+    assert requests_counted(samples, "/api/snapshots", "POST", 500) == 1
+
+
+def test_failures_that_are_not_the_stores_are_not_store_errors(client):
+    client.get("/api/snapshots/no-such-snapshot")
+    client.get("/api/dashboard/snapshots")
+    assert "dashsnap_store_errors_total" not in scrape(client)
 
 
 def test_metrics_can_be_turned_off(make_app):
