@@ -26,7 +26,9 @@ from . import security
 from .blueprints import build_blueprint
 from .blueprints.context import EXTENSION, DashSnapState
 from .blueprints.errors import register_error_handlers
+from .blueprints.observe import register_unrouted_request_hooks
 from .config import load_config
+from .metrics import Metrics
 from .storage import Conflict, FileDashboards, Store, open_store
 
 log = logging.getLogger("dashsnap")
@@ -95,7 +97,7 @@ class DashSnap:
             store=store, settings=settings, passwords=security.PasswordChecker(secret_key),
             file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
             sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
-            login_throttle=security.LoginThrottle(), url_prefix=url_prefix.rstrip("/"))
+            login_throttle=security.LoginThrottle(), metrics=Metrics(store), url_prefix=url_prefix.rstrip("/"))
         app.register_blueprint(build_blueprint(), url_prefix=url_prefix)
         _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
 
@@ -106,7 +108,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(load_config(config.get("DASHSNAP_CONFIG_FILE"), overrides=config))
     DashSnap(app)
-    register_error_handlers(app)  # the whole app is ours: routing 404s and 405s answer JSON too
+    # The whole app is ours: routing 404s and 405s answer JSON too, and are timed and logged.
+    register_error_handlers(app)
+    register_unrouted_request_hooks(app)
     return app
 
 

@@ -57,6 +57,9 @@ SETTINGS = [
     Setting("dashboards", "default_home_dashboard_path", "DASHSNAP_HOME_DASHBOARD_PATH", str, ""),
     Setting("dashboards.json", "enabled", "DASHSNAP_DASHBOARDS_JSON_ENABLED", bool, False),
     Setting("dashboards.json", "path", "DASHSNAP_DASHBOARDS_JSON_PATH", str, "dashboards"),
+    Setting("metrics", "enabled", "DASHSNAP_METRICS_ENABLED", bool, True),
+    Setting("metrics", "basic_auth_username", "DASHSNAP_METRICS_BASIC_AUTH_USERNAME", str, ""),
+    Setting("metrics", "basic_auth_password", "DASHSNAP_METRICS_BASIC_AUTH_PASSWORD", str, ""),
 ]
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -1,6 +1,6 @@
 """dashsnap's routes: one parent blueprint holding one blueprint per resource, the error handlers that turn
-every failure into JSON, and a catch-all that answers unknown `/api` routes (and wrong methods) with
-Grafana's 404."""
+every failure into JSON, the hooks that time and log every request, and a catch-all that answers unknown `/api`
+routes (and wrong methods) with Grafana's 404."""
 from __future__ import annotations
 
 from . import (
@@ -11,6 +11,7 @@ from . import (
     frontend,
     health,
     login,
+    metrics,
     org,
     org_users,
     orgs,
@@ -22,6 +23,7 @@ from . import (
     users,
 )
 from .errors import NotFound, register_error_handlers
+from .observe import register_request_hooks
 from .routing import ApiBlueprint
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -39,12 +41,13 @@ def build_blueprint() -> ApiBlueprint:
     # equal weight in the order they were added, so they sit in a blueprint registered after the resources.
     wrong_method = ApiBlueprint("wrong_method", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
-                     admin, datasources, proxy, frontend):
+                     admin, datasources, proxy, frontend, metrics):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.page_rules):
             wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)
     api.register_blueprint(wrong_method)
     register_error_handlers(api)
+    register_request_hooks(api)
     api.add_url_rule("/api", "unknown_api_root", unknown_route, methods=ALL_METHODS)
     api.add_url_rule("/api/<path:unknown>", "unknown_api_route", unknown_route, methods=ALL_METHODS)
     return api

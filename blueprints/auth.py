@@ -31,6 +31,7 @@ class Identity:
     user_id: int = 0       # 0 for API keys, as in Grafana
     login: str = ""
     is_server_admin: bool = False
+    api_key_name: str | None = None  # set only for API keys
 
     def has_role(self, role: str) -> bool:
         return role in ORG_ROLES and self.role in ORG_ROLES and ORG_ROLES.index(self.role) >= ORG_ROLES.index(role)
@@ -48,7 +49,7 @@ def _identity_of_api_key(token: str) -> Identity:
         raise Unauthorized("Invalid API key")
     if api_key["expires"] and seconds(api_key["expires"]) <= time.time():
         raise Unauthorized("Expired API key")
-    return Identity(org_id=api_key["orgId"], role=api_key["role"])
+    return Identity(org_id=api_key["orgId"], role=api_key["role"], api_key_name=api_key["name"])
 
 
 def _identity_of_user(user: dict) -> Identity:

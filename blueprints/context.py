@@ -1,4 +1,4 @@
-"""How views reach the app's dashsnap state: store, settings, password checker. Nothing is module-global,
+"""How views reach the app's dashsnap state: store, settings, password checker, metrics. Nothing is module-global,
 so two apps with two data dirs can live in one process."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request
 
+from ..metrics import Metrics
 from ..security import LoginThrottle, PasswordChecker, SessionSigner
 from ..storage import FileDashboards, Store
 
@@ -23,6 +24,7 @@ class DashSnapState:
     file_dashboards: FileDashboards
     sessions: SessionSigner
     login_throttle: LoginThrottle
+    metrics: Metrics
     url_prefix: str = ""   # where the app mounted dashsnap's routes ("" when dashsnap is the app)
 
 

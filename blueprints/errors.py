@@ -10,6 +10,8 @@ import logging
 from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from ..storage import STORE_FAILURES
+from .context import state
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ def _http_error(error: HTTPException) -> Response:
 
 def _unexpected(error: Exception) -> Response:
     log.exception("unhandled error", exc_info=error)
+    if isinstance(error, STORE_FAILURES):
+        state().metrics.count_store_error(error)
     return error_response(500, "Internal server error")
 
 

@@ -11,13 +11,13 @@ from .accounts import ApiKeyStore, OrgStore, UserStore
 from .dashboards import DashboardStore
 from .datasources import DatasourceStore
 from .documents import UnsafeName
-from .errors import Conflict, Missing
+from .errors import STORE_FAILURES, Conflict, Missing
 from .file_dashboards import FileDashboards
 from .index import Index
 from .snapshots import SnapshotStore
 from .stars import StarStore
 
-__all__ = ["Conflict", "FileDashboards", "Missing", "Store", "UnsafeName", "open_store"]
+__all__ = ["STORE_FAILURES", "Conflict", "FileDashboards", "Missing", "Store", "UnsafeName", "open_store"]
 log = logging.getLogger(__name__)
 
 

@@ -1,4 +1,11 @@
 """What the store raises; the web layer turns each into Grafana's answer."""
+import sqlite3
+
+from filelock import Timeout as LockTimeout
+
+# The ways the disk, the index or a lock can fail under any store call (as opposed to Conflict and Missing,
+# which are answers about the data).
+STORE_FAILURES = (OSError, sqlite3.Error, LockTimeout)
 
 
 class Conflict(Exception):

@@ -1,0 +1,89 @@
+"""Every request dashsnap answers is timed, recorded in the app's metrics and logged in one line on the
+`dashsnap.requests` logger, e.g. `method=GET path=/api/snapshots/*** status=200 duration_ms=1.4 caller=admin`.
+
+The hooks sit on dashsnap's own blueprint, so a host app's requests are never touched; the standalone app also
+installs them app-wide for the requests no route of ours took (routing 404s and 405s).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+
+from flask import Blueprint, Flask, Response, g, request
+
+from .auth import current_identity
+from .context import state
+
+log = logging.getLogger("dashsnap.requests")
+
+# Path parts that are capabilities: whoever knows a snapshot's view key or delete key may read or delete it.
+# Matched on the path itself, so that wrong methods, unknown sub-paths and routes not (yet) served are hidden too.
+_SECRET_PART = re.compile(r"(/(?:api/+snapshots|api/+snapshots-delete|dashboard/+snapshot)/+)[^/]+", re.IGNORECASE)
+_ROUTE_ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^>]*\))?:)?(\w+)>")
+_LOGFMT_BARE = re.compile(r"[!#-<>-~]+")  # printable ASCII without space, '"' or '='
+
+
+def loggable_path(path: str) -> str:
+    """The path with every secret part replaced by ***."""
+    return _SECRET_PART.sub(r"\1***", path)
+
+
+def _handler() -> str:
+    """The matched route in Grafana's style (`/api/snapshots/:key`, `*` for a path), never the raw path."""
+    rule = request.url_rule
+    if rule is None:
+        return "unknown"
+    route = rule.rule.removeprefix(state().url_prefix)
+    return _ROUTE_ARGUMENT.sub(lambda argument: "*" if argument[1] == "path" else f":{argument[2]}", route)
+
+
+def _caller() -> str:
+    identity = current_identity()
+    if identity is None:
+        return "anonymous"
+    if identity.api_key_name is not None:
+        return f"api-key:{identity.api_key_name}"
+    return identity.login or "anonymous"
+
+
+def _logfmt(value: str) -> str:
+    """A logfmt value: bare when it can be, else quoted and escaped, so that no path can forge a log line."""
+    return value if _LOGFMT_BARE.fullmatch(value) else json.dumps(value)
+
+
+def _start() -> None:
+    g.dashsnap_request_started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    started = g.pop("dashsnap_request_started", None)
+    if started is None:  # a host app's hook answered before ours ran: not a request of ours
+        return response
+    seconds = time.perf_counter() - started
+    state().metrics.observe_request(_handler(), request.method, response.status_code, seconds)
+    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(request.method),
+             _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000, _logfmt(_caller()))
+    return response
+
+
+def _start_unrouted() -> None:
+    if request.blueprint is None:
+        _start()
+
+
+def _finish_unrouted(response: Response) -> Response:
+    return _finish(response) if request.blueprint is None else response
+
+
+def register_request_hooks(api: Blueprint) -> None:
+    """Observe every request dashsnap's blueprint handles (its children's included)."""
+    api.before_request(_start)
+    api.after_request(_finish)
+
+
+def register_unrouted_request_hooks(app: Flask) -> None:
+    """Observe the requests no blueprint took; only for an app that is dashsnap alone."""
+    app.before_request(_start_unrouted)
+    app.after_request(_finish_unrouted)
