@@ -11,6 +11,7 @@ from . import (
     frontend,
     health,
     login,
+    openapi,
     org,
     org_users,
     orgs,
@@ -31,7 +32,7 @@ def build_blueprint() -> ApiBlueprint:
     """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
     api = ApiBlueprint("dashsnap", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
-                     admin, datasources, proxy, frontend):
+                     admin, datasources, proxy, frontend, openapi):
         api.register_blueprint(resource.bp)
     register_error_handlers(api)
 

@@ -23,6 +23,7 @@ class DashSnapState:
     file_dashboards: FileDashboards
     sessions: SessionSigner
     login_throttle: LoginThrottle
+    openapi: dict[str, Any] | None = None  # the OpenAPI document, built on its first request
 
 
 def state() -> DashSnapState:
