@@ -12,6 +12,7 @@ from . import (
     health,
     login,
     metrics,
+    openapi,
     org,
     org_users,
     orgs,
@@ -22,6 +23,7 @@ from . import (
     user,
     users,
 )
+from .decorators import annotate
 from .errors import NotFound, register_error_handlers
 from .observe import register_request_hooks
 from .routing import ApiBlueprint
@@ -30,7 +32,11 @@ ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def unknown_route(**_: str):
+    """Grafana's 404 for a path or method no route takes (not an operation of the API: left out of its document)."""
     raise NotFound()
+
+
+annotate(unknown_route, undocumented=True)
 
 
 def build_blueprint() -> ApiBlueprint:
@@ -41,7 +47,7 @@ def build_blueprint() -> ApiBlueprint:
     # equal weight in the order they were added, so they sit in a blueprint registered after the resources.
     wrong_method = ApiBlueprint("wrong_method", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
-                     admin, datasources, proxy, frontend, metrics):
+                     admin, datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.page_rules):
             wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)

@@ -8,12 +8,12 @@ from ..schemas.users import PasswordSetSchema, PermissionsSchema, UserCreateSche
 from ..storage import Conflict as StoreConflict
 from .auth import SERVER_ADMIN, role_required
 from .context import settings, store
+from .decorators import body, check_first
 from .errors import BadRequest, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
 from .user import already_exists
 from .users import USER_NOT_FOUND, existing_user
-from .wire import load, request_object
 
 bp = ApiBlueprint("admin", __name__)
 create_schema = UserCreateSchema()
@@ -21,10 +21,6 @@ password_schema = PasswordSetSchema()
 permissions_schema = PermissionsSchema()
 NEW_USER_ORG, NEW_USER_ROLE = 1, "Viewer"  # Grafana's auto_assign_org and auto_assign_org_role defaults
 LAST_ADMIN = "Cannot remove last grafana admin"
-
-
-def _body(schema) -> dict:
-    return load(schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
 
 
 @bp.get("/api/admin/settings")
@@ -36,13 +32,13 @@ def get_settings():
 
 @bp.post("/api/admin/users")
 @role_required(SERVER_ADMIN)
-def create_user():
+@body(create_schema)
+def create_user(body: dict):
     """Create a user, a Viewer of the main org; the login defaults to the email and the email to the login."""
-    data = _body(create_schema)
-    login, email = data["login"] or data["email"], data["email"] or data["login"]
+    login, email = body["login"] or body["email"], body["email"] or body["login"]
     try:
-        user = store().users.create(login=login, email=email, name=data["name"],
-                                    password_hash=security.hash_password(data["password"]), is_server_admin=False,
+        user = store().users.create(login=login, email=email, name=body["name"],
+                                    password_hash=security.hash_password(body["password"]), is_server_admin=False,
                                     org_roles={NEW_USER_ORG: NEW_USER_ROLE})
     except StoreConflict:
         raise already_exists(email, login) from None
@@ -51,20 +47,21 @@ def create_user():
 
 @bp.put("/api/admin/users/<int:user_id>/password")
 @role_required(SERVER_ADMIN)
-def set_password(user_id: int):
+@check_first(existing_user)
+@body(password_schema)
+def set_password(user_id: int, body: dict):
     """Give a user a new password (their sessions end)."""
-    existing_user(user_id)
-    store().users.update(user_id, passwordHash=security.hash_password(_body(password_schema)["password"]))
+    store().users.update(user_id, passwordHash=security.hash_password(body["password"]))
     return json_response({"message": "User password updated"})
 
 
 @bp.put("/api/admin/users/<int:user_id>/permissions")
 @role_required(SERVER_ADMIN)
-def set_permissions(user_id: int):
+@body(permissions_schema)
+def set_permissions(user_id: int, body: dict):
     """Make a user a server admin, or not; there is always one left."""
-    is_admin = _body(permissions_schema)["is_grafana_admin"]
     try:
-        changed = store().users.set_server_admin(user_id, is_admin)
+        changed = store().users.set_server_admin(user_id, body["is_grafana_admin"])
     except StoreConflict:
         raise BadRequest(LAST_ADMIN) from None
     if changed is None:

@@ -7,11 +7,11 @@ from .. import security
 from ..schemas.api_keys import ApiKeyCreateSchema, ApiKeyListQuerySchema
 from ..storage import Conflict as StoreConflict
 from .auth import current_identity, role_required
-from .context import settings, store
+from .context import store
+from .decorators import body, query
 from .errors import Conflict, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, query_args, request_object
 
 bp = ApiBlueprint("api_keys", __name__)
 create_schema = ApiKeyCreateSchema()
@@ -20,9 +20,9 @@ list_query_schema = ApiKeyListQuerySchema()
 
 @bp.get("/api/auth/keys")
 @role_required("Admin")
-def list_api_keys():
+@query(list_query_schema)
+def list_api_keys(query: dict):
     """The org's keys by name; never a key or its hash."""
-    query = query_args(list_query_schema)
     keys = store().api_keys.list_for_org(current_identity().org_id, include_expired=query["include_expired"])
     return json_response([{"id": key["id"], "name": key["name"], "role": key["role"],
                            **({"expiration": key["expires"]} if key["expires"] else {})} for key in keys])
@@ -30,13 +30,13 @@ def list_api_keys():
 
 @bp.post("/api/auth/keys")
 @role_required("Admin")
-def create_api_key():
+@body(create_schema)
+def create_api_key(body: dict):
     """Create a key for the caller's org; the answer is the only time the key is shown."""
-    data = load(create_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
     org_id, secret = current_identity().org_id, security.new_key()
-    ttl = data["seconds_to_live"] or 0
+    ttl = body["seconds_to_live"] or 0
     try:
-        api_key = store().api_keys.create(org_id=org_id, name=data["name"], role=data["role"],
+        api_key = store().api_keys.create(org_id=org_id, name=body["name"], role=body["role"],
                                           key_hash=security.hash_secret(secret),
                                           expires_at=time.time() + ttl if ttl else None)
     except StoreConflict:

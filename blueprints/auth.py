@@ -17,6 +17,7 @@ from .. import security
 from ..schemas.base import ORG_ROLES
 from ..storage.timestamps import seconds
 from .context import settings, state, store
+from .decorators import annotate
 from .errors import Forbidden, TooManyRequests, Unauthorized
 
 SERVER_ADMIN = "ServerAdmin"
@@ -137,16 +138,20 @@ token_auth.error_handler(_refuse)
 
 def optional_auth(view: Callable) -> Callable:
     """The route serves anonymous callers too; a credential that is sent must still be valid."""
-    return multi_auth.login_required(optional=True)(view)
+    return annotate(multi_auth.login_required(optional=True)(view), sign_in="optional")
 
 
 def signed_in(view: Callable) -> Callable:
-    return multi_auth.login_required(view)
+    return annotate(multi_auth.login_required(view), sign_in="required")
 
 
 def role_required(role: str) -> Callable[[Callable], Callable]:
     """Signed in with at least this org role (or exactly SERVER_ADMIN); 401 when anonymous, 403 when below."""
-    return multi_auth.login_required(role=role)
+
+    def guard(view: Callable) -> Callable:
+        return annotate(multi_auth.login_required(role=role)(view), sign_in="required", role=role)
+
+    return guard
 
 
 def current_identity() -> Identity | None:

@@ -26,6 +26,7 @@ class DashSnapState:
     login_throttle: LoginThrottle
     metrics: Metrics
     url_prefix: str = ""   # where the app mounted dashsnap's routes ("" when dashsnap is the app)
+    openapi: dict[str, Any] | None = None  # the OpenAPI document, built on its first request
 
 
 def state() -> DashSnapState:

@@ -7,10 +7,10 @@ from ..storage import Conflict as StoreConflict
 from ..storage import Missing
 from .auth import Identity, current_identity, role_required, signed_in
 from .context import app_path, settings, state, store
+from .decorators import body
 from .errors import NotFound, PreconditionFailed
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, request_object
 
 bp = ApiBlueprint("dashboards", __name__)
 save_schema = DashboardSaveSchema()
@@ -52,12 +52,12 @@ def _answer(identity: Identity, record: dict):
 
 @bp.post("/api/dashboards/db")
 @role_required("Editor")
-def save_dashboard():
+@body(save_schema)
+def save_dashboard(body: dict):
     """Create (id null) or update a dashboard; 412 when it changed meanwhile or its name is taken."""
     identity = current_identity()
-    data = load(save_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
     try:
-        record = store().dashboards.save(identity.org_id, data["dashboard"], overwrite=bool(data["overwrite"]),
+        record = store().dashboards.save(identity.org_id, body["dashboard"], overwrite=bool(body["overwrite"]),
                                          author=identity.login or "Anonymous")
     except Missing:
         raise NotFound(NOT_FOUND, status="not-found") from None

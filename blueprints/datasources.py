@@ -6,11 +6,11 @@ from ..datasource_types import DATASOURCE_TYPES
 from ..schemas.datasources import DatasourceSchema, PluginQuerySchema
 from ..storage import Conflict as StoreConflict
 from .auth import current_identity, role_required, signed_in
-from .context import settings, store
+from .context import store
+from .decorators import body, check_first, query
 from .errors import BadRequest, Conflict, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, query_args, request_object
 
 bp = ApiBlueprint("datasources", __name__)
 schema = DatasourceSchema()
@@ -38,9 +38,13 @@ def datasource_id(source_id: str) -> int:
     return int(source_id) if source_id.isascii() and source_id.isdigit() and 0 < int(source_id) < 2**63 else 0
 
 
-def _save(source_id: int | None = None) -> dict:
-    """Create or replace from the request body; secrets left out keep their stored values."""
-    data = load(schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
+def _require_valid_id(source_id: str) -> None:
+    if not datasource_id(source_id):
+        raise NotFound(NOT_FOUND)
+
+
+def _save(data: dict, source_id: int | None = None) -> dict:
+    """Create or replace from the loaded body; secrets left out keep their stored values."""
     org_id = current_identity().org_id
     current = store().datasources.find(org_id, source_id=source_id) if source_id else {}
     if source_id and not current:
@@ -74,9 +78,10 @@ def list_datasources():
 
 @bp.post("/api/datasources")
 @role_required("Admin")
-def create_datasource():
+@body(schema)
+def create_datasource(body: dict):
     """Add a data source; saying isDefault makes it the org's only default."""
-    source = _save()
+    source = _save(body)
     return json_response({"id": source["id"], "message": "Datasource added", "name": source["name"],
                           "datasource": view(source)})
 
@@ -91,11 +96,11 @@ def get_datasource(source_id: str):
 
 @bp.put("/api/datasources/<source_id>")
 @role_required("Admin")
-def update_datasource(source_id: str):
+@check_first(_require_valid_id)
+@body(schema)
+def update_datasource(source_id: str, body: dict):
     """Replace a data source's settings (secrets left out stay as they were)."""
-    if not datasource_id(source_id):
-        raise NotFound(NOT_FOUND)
-    source = _save(datasource_id(source_id))
+    source = _save(body, datasource_id(source_id))
     return json_response({"id": source["id"], "message": "Datasource updated", "name": source["name"],
                           "datasource": view(source)})
 
@@ -153,7 +158,8 @@ def get_datasource_plugins():
 
 @bp.get("/api/plugins")
 @signed_in
-def list_plugins():
+@query(plugin_query_schema)
+def list_plugins(query: dict):
     """The plugins: dashsnap knows data source types only."""
-    kind = query_args(plugin_query_schema)["type"]
+    kind = query["type"]
     return json_response(list(DATASOURCE_TYPES.values()) if kind in ("", "datasource") else [])

@@ -5,11 +5,11 @@ from flask import redirect, request
 
 from ..schemas.login import LoginSchema
 from .auth import SESSION_COOKIE, current_identity, optional_auth, session_user, sign_in
-from .context import app_path, settings, state, store
+from .context import app_path, state, store
+from .decorators import body
 from .errors import Unauthorized
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, request_object
 
 bp = ApiBlueprint("login", __name__)
 login_schema = LoginSchema()
@@ -17,10 +17,10 @@ LOGGED_IN = {"message": "Logged in"}
 
 
 @bp.post("/login")
-def log_in():
+@body(login_schema)
+def log_in(body: dict):
     """Sign in; the answer sets the session cookie (HttpOnly, SameSite=Lax) that signs in later requests."""
-    data = load(login_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
-    user = sign_in(data["user"], data["password"])
+    user = sign_in(body["user"], body["password"])
     response = json_response(LOGGED_IN)
     response.set_cookie(SESSION_COOKIE, state().sessions.sign(user), max_age=state().sessions.max_age,
                         path=app_path(""), httponly=True, samesite="Lax", secure=request.is_secure)

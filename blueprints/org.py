@@ -4,11 +4,11 @@ from __future__ import annotations
 from ..schemas.orgs import OrgUpdateSchema
 from ..storage import Conflict as StoreConflict
 from .auth import current_identity, role_required, signed_in
-from .context import settings, store
+from .context import store
+from .decorators import body
 from .errors import BadRequest, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, request_object
 
 bp = ApiBlueprint("org", __name__)
 update_schema = OrgUpdateSchema()
@@ -31,11 +31,11 @@ def get_org():
 
 @bp.put("/api/org")
 @role_required("Admin")
-def update_org():
+@body(update_schema)
+def update_org(body: dict):
     """Rename the caller's current org (org Admin)."""
-    data = load(update_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
     try:
-        org = store().orgs.rename(current_identity().org_id, data["name"])
+        org = store().orgs.rename(current_identity().org_id, body["name"])
     except StoreConflict:
         raise BadRequest("Organization name taken") from None
     if org is None:

@@ -5,12 +5,12 @@ from ..schemas.org_users import OrgUserAddSchema, OrgUserRoleSchema
 from ..storage import Conflict as StoreConflict
 from ..storage import Missing
 from .auth import current_identity, role_required
-from .context import settings, store
+from .context import store
+from .decorators import body
 from .errors import BadRequest, Conflict, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
 from .users import USER_NOT_FOUND
-from .wire import load, request_object
 
 bp = ApiBlueprint("org_users", __name__)
 add_schema = OrgUserAddSchema()
@@ -21,27 +21,25 @@ def list_members(org_id: int):
     return json_response([{"orgId": org_id, **member} for member in store().users.members(org_id)])
 
 
-def add_member(org_id: int):
-    data = load(add_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
-    user = store().users.find_by_login_or_email(data["login_or_email"])
+def add_member(org_id: int, membership: dict):
+    user = store().users.find_by_login_or_email(membership["login_or_email"])
     if user is None:
         raise NotFound(USER_NOT_FOUND)
     if str(org_id) in user["orgs"]:
         raise Conflict("User is already member of this organization")
     try:
-        store().users.set_membership(user["id"], org_id, data["role"])
+        store().users.set_membership(user["id"], org_id, membership["role"])
     except Missing:  # deleted meanwhile
         raise NotFound(USER_NOT_FOUND) from None
     return json_response({"message": "User added to organization", "userId": user["id"]})
 
 
-def change_member_role(org_id: int, user_id: int):
-    data = load(role_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
+def change_member_role(org_id: int, user_id: int, role: str):
     user = store().users.get(user_id)
     if user is None or str(org_id) not in user["orgs"]:
         raise NotFound(USER_NOT_FOUND)
     try:
-        store().users.set_membership(user_id, org_id, data["role"])
+        store().users.set_membership(user_id, org_id, role)
     except Missing:
         raise NotFound(USER_NOT_FOUND) from None
     except StoreConflict:
@@ -71,16 +69,18 @@ def list_org_users():
 
 @bp.post("/api/org/users")
 @role_required("Admin")
-def add_org_user():
+@body(add_schema)
+def add_org_user(body: dict):
     """Add an existing user (by login or email) to the current org with a role."""
-    return add_member(current_identity().org_id)
+    return add_member(current_identity().org_id, body)
 
 
 @bp.patch("/api/org/users/<int:user_id>")
 @role_required("Admin")
-def update_org_user(user_id: int):
+@body(role_schema)
+def update_org_user(user_id: int, body: dict):
     """Change a member's role; the org always keeps an Admin."""
-    return change_member_role(current_identity().org_id, user_id)
+    return change_member_role(current_identity().org_id, user_id, body["role"])
 
 
 @bp.delete("/api/org/users/<int:user_id>")

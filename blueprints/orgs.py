@@ -5,12 +5,12 @@ from ..schemas.orgs import OrgSearchSchema, OrgUpdateSchema
 from ..storage import Conflict as StoreConflict
 from .auth import SERVER_ADMIN, current_identity, role_required, signed_in
 from .context import settings, store
+from .decorators import body, check_first, query
 from .errors import BadRequest, Forbidden, NotFound
 from .org import org_view
-from .org_users import add_member, change_member_role, list_members, remove_member
+from .org_users import add_member, add_schema, change_member_role, list_members, remove_member, role_schema
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, query_args, request_object
 
 bp = ApiBlueprint("orgs", __name__)
 name_schema = OrgUpdateSchema()
@@ -25,15 +25,17 @@ def _existing(org_id: int) -> dict:
     return org
 
 
-def _name() -> str:
-    return load(name_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))["name"]
+def _may_create_orgs() -> None:
+    identity = current_identity()
+    if not identity.user_id or not (settings()["DASHSNAP_ALLOW_ORG_CREATE"] or identity.is_server_admin):
+        raise Forbidden("Access denied")
 
 
 @bp.get("/api/orgs")
 @role_required(SERVER_ADMIN)
-def list_orgs():
+@query(search_schema)
+def list_orgs(query: dict):
     """Every org, or those whose name starts with `query`, or the one named `name`."""
-    query = query_args(search_schema)
     if query["name"]:
         org = store().orgs.find_by_name(query["name"])
         return json_response([{"id": org["id"], "name": org["name"]}] if org else [])
@@ -42,16 +44,15 @@ def list_orgs():
 
 @bp.post("/api/orgs")
 @signed_in
-def create_org():
+@check_first(_may_create_orgs)
+@body(name_schema)
+def create_org(body: dict):
     """Create an org with the caller as its Admin (server admins, or anyone with [users] allow_org_create)."""
-    identity = current_identity()
-    if not identity.user_id or not (settings()["DASHSNAP_ALLOW_ORG_CREATE"] or identity.is_server_admin):
-        raise Forbidden("Access denied")
     try:
-        org = store().orgs.create(_name())
+        org = store().orgs.create(body["name"])
     except StoreConflict:
         raise BadRequest(NAME_TAKEN) from None
-    store().users.set_membership(identity.user_id, org["id"], "Admin")
+    store().users.set_membership(current_identity().user_id, org["id"], "Admin")
     return json_response({"orgId": org["id"], "message": "Organization created"})
 
 
@@ -74,11 +75,12 @@ def get_org_by_name(name: str):
 
 @bp.put("/api/orgs/<int:org_id>")
 @role_required(SERVER_ADMIN)
-def rename_org(org_id: int):
+@check_first(_existing)
+@body(name_schema)
+def rename_org(org_id: int, body: dict):
     """Rename an org."""
-    _existing(org_id)
     try:
-        store().orgs.rename(org_id, _name())
+        store().orgs.rename(org_id, body["name"])
     except StoreConflict:
         raise BadRequest(NAME_TAKEN) from None
     return json_response({"message": "Organization updated"})
@@ -105,18 +107,20 @@ def list_users_of_org(org_id: int):
 
 @bp.post("/api/orgs/<int:org_id>/users")
 @role_required(SERVER_ADMIN)
-def add_user_to_org(org_id: int):
+@check_first(_existing)
+@body(add_schema)
+def add_user_to_org(org_id: int, body: dict):
     """Add an existing user to an org with a role."""
-    _existing(org_id)
-    return add_member(org_id)
+    return add_member(org_id, body)
 
 
 @bp.patch("/api/orgs/<int:org_id>/users/<int:user_id>")
 @role_required(SERVER_ADMIN)
-def update_user_in_org(org_id: int, user_id: int):
+@check_first(_existing)
+@body(role_schema)
+def update_user_in_org(org_id: int, user_id: int, body: dict):
     """Change a member's role in an org; the org always keeps an Admin."""
-    _existing(org_id)
-    return change_member_role(org_id, user_id)
+    return change_member_role(org_id, user_id, body["role"])
 
 
 @bp.delete("/api/orgs/<int:org_id>/users/<int:user_id>")

@@ -5,9 +5,9 @@ from ..schemas.dashboards import SearchQuerySchema
 from .auth import Identity, current_identity, signed_in
 from .context import settings, state, store
 from .dashboards import dashboard_url
+from .decorators import query
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import query_args
 
 bp = ApiBlueprint("search", __name__)
 query_schema = SearchQuerySchema()
@@ -43,9 +43,9 @@ def _file_hits(query: dict) -> list[dict]:
 
 @bp.get("/api/search")
 @signed_in
-def search():
+@query(query_schema)
+def search(query: dict):
     """Dashboards matching every filter given, by title; `limit` hits per `page`."""
-    query = query_args(query_schema)
     wanted = query["type"] or "all"
     if wanted == "dash-folder" or (query["folder_ids"] is not None and 0 not in query["folder_ids"]):
         return json_response([])  # only the General folder (id 0) exists

@@ -11,10 +11,10 @@ from ..storage import Conflict as StoreConflict
 from ..storage.timestamps import rfc3339, seconds
 from .auth import Identity, current_identity, optional_auth, signed_in
 from .context import public_url, settings, store
+from .decorators import body, check_first, query
 from .errors import BadGateway, BadRequest, Conflict, Forbidden, GatewayTimeout, NotFound, Unauthorized
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, query_args, request_object
 
 bp = ApiBlueprint("snapshots", __name__)
 create_schema = SnapshotCreateSchema()
@@ -88,15 +88,19 @@ def _publish_external(identity: Identity | None, data: dict) -> tuple[dict, str]
         raise
 
 
+def _signed_in_unless_public_mode() -> None:
+    if current_identity() is None and not settings()["DASHSNAP_SNAPSHOTS_PUBLIC_MODE"]:
+        raise Unauthorized()
+
+
 @bp.post("/api/snapshots")
 @optional_auth
-def create_snapshot():
+@check_first(_signed_in_unless_public_mode)
+@body(create_schema)
+def create_snapshot(body: dict):
     """Create a snapshot; keys are generated unless the caller supplies them."""
-    identity = current_identity()
-    if identity is None and not settings()["DASHSNAP_SNAPSHOTS_PUBLIC_MODE"]:
-        raise Unauthorized()
-    data = load(create_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
-    snapshot, delete_key = (_publish_external if data["external"] else _create_local)(identity, data)
+    create = _publish_external if body["external"] else _create_local
+    snapshot, delete_key = create(current_identity(), body)
     return json_response({"deleteKey": delete_key, "deleteUrl": public_url(f"api/snapshots-delete/{delete_key}"),
                           "key": snapshot["key"],
                           "url": snapshot["externalUrl"] or public_url(f"dashboard/snapshot/{snapshot['key']}"),
@@ -136,10 +140,10 @@ def get_snapshot(key: str):
 
 @bp.get("/api/dashboard/snapshots")
 @signed_in
-def list_snapshots():
+@query(list_query_schema)
+def list_snapshots(query: dict):
     """The caller's org's snapshots, newest first (an org Admin sees all, others their own)."""
     identity = current_identity()
-    query = query_args(list_query_schema)
     return json_response(store().snapshots.list_for_org(
         identity.org_id, user_id=None if identity.has_role("Admin") else identity.user_id,
         query=query["query"], limit=query["limit"] if query["limit"] > 0 else DEFAULT_LIST_LIMIT))

@@ -5,23 +5,30 @@ from .. import security
 from ..schemas.users import PasswordChangeSchema, UserUpdateSchema
 from ..storage import Conflict as StoreConflict
 from .auth import current_identity, signed_in
-from .context import settings, state, store
+from .context import state, store
+from .decorators import body, check_first
 from .errors import BadRequest, Conflict, Unauthorized
 from .responses import json_response
 from .routing import ApiBlueprint
-from .wire import load, request_object
 
 bp = ApiBlueprint("user", __name__)
 update_schema = UserUpdateSchema()
 password_schema = PasswordChangeSchema()
+NO_USER = "This needs a signed-in user: API keys and anonymous access have no user"
+
+
+def _user_required() -> None:
+    """API keys and anonymous callers have no user (Grafana answers 500 there)."""
+    if not current_identity().user_id:
+        raise BadRequest(NO_USER)
 
 
 def _caller() -> dict:
-    """The caller's user document; API keys and anonymous callers have none (Grafana answers 500 there)."""
-    identity = current_identity()
-    user = store().users.get(identity.user_id) if identity.user_id else None
+    """The caller's user document."""
+    _user_required()
+    user = store().users.get(current_identity().user_id)
     if user is None:
-        raise BadRequest("This needs a signed-in user: API keys and anonymous access have no user")
+        raise BadRequest(NO_USER)
     return user
 
 
@@ -41,10 +48,9 @@ def already_exists(email: str, login: str) -> Conflict:
     return Conflict(f"User with email '{email}' or username '{login}' already exists")
 
 
-def update_profile(user: dict):
-    """Apply the request's name, email, login or theme to the user; fields left out keep their value."""
-    data = load(update_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
-    changes = {field: value for field, value in data.items() if value != ""}
+def update_profile(user: dict, changed_fields: dict):
+    """Apply the name, email, login or theme to the user; fields left out or empty keep their value."""
+    changes = {field: value for field, value in changed_fields.items() if value != ""}
     try:
         store().users.update(user["id"], **changes)
     except StoreConflict:
@@ -60,20 +66,23 @@ def orgs_of(user: dict):
 
 @bp.put("/api/user")
 @signed_in
-def update_user():
+@check_first(_user_required)
+@body(update_schema)
+def update_user(body: dict):
     """Change the caller's name, email, login or theme; fields left out keep their value."""
-    return update_profile(_caller())
+    return update_profile(_caller(), body)
 
 
 @bp.put("/api/user/password")
 @signed_in
-def change_password():
+@check_first(_user_required)
+@body(password_schema)
+def change_password(body: dict):
     """Change the caller's password, given the old one."""
     user = _caller()
-    data = load(password_schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
-    if not state().passwords.check(user["id"], user["passwordHash"], data["old_password"]):
+    if not state().passwords.check(user["id"], user["passwordHash"], body["old_password"]):
         raise Unauthorized("Invalid old password")
-    store().users.update(user["id"], passwordHash=security.hash_password(data["new_password"]))
+    store().users.update(user["id"], passwordHash=security.hash_password(body["new_password"]))
     return json_response({"message": "User password changed"})
 
 

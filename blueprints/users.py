@@ -4,11 +4,11 @@ from __future__ import annotations
 from ..schemas.users import UserLookupSchema, UserSearchSchema
 from .auth import SERVER_ADMIN, role_required
 from .context import store
+from .decorators import body, check_first, query
 from .errors import NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
-from .user import orgs_of, profile, update_profile
-from .wire import query_args
+from .user import orgs_of, profile, update_profile, update_schema
 
 bp = ApiBlueprint("users", __name__)
 search_schema = UserSearchSchema()
@@ -24,26 +24,27 @@ def existing_user(user_id: int) -> dict:
     return user
 
 
-def _page() -> tuple[dict, int, int]:
-    query = query_args(search_schema)
+def _page(query: dict) -> tuple[int, int]:
+    """The page (from 1) and the users per page the query asks for."""
     per_page = query["perpage"] if query["perpage"] > 0 else DEFAULT_PER_PAGE
-    page = max(query["page"], 1)
-    return query, page, per_page
+    return max(query["page"], 1), per_page
 
 
 @bp.get("/api/users")
 @role_required(SERVER_ADMIN)
-def list_users():
+@query(search_schema)
+def list_users(query: dict):
     """Users by login, `perpage` per `page`; a page past the last is empty, so paging clients stop."""
-    query, page, per_page = _page()
+    page, per_page = _page(query)
     return json_response(store().users.search(query["query"], limit=per_page, offset=(page - 1) * per_page))
 
 
 @bp.get("/api/users/search")
 @role_required(SERVER_ADMIN)
-def search_users():
+@query(search_schema)
+def search_users(query: dict):
     """A page of users with the total count."""
-    query, page, per_page = _page()
+    page, per_page = _page(query)
     users = store().users.search(query["query"], limit=per_page, offset=(page - 1) * per_page)
     return json_response({"totalCount": store().users.count(query["query"]), "users": users, "page": page,
                           "perPage": per_page})
@@ -51,9 +52,10 @@ def search_users():
 
 @bp.get("/api/users/lookup")
 @role_required(SERVER_ADMIN)
-def lookup_user():
+@query(lookup_schema)
+def lookup_user(query: dict):
     """A user by login or email."""
-    user = store().users.find_by_login_or_email(query_args(lookup_schema)["login_or_email"])
+    user = store().users.find_by_login_or_email(query["login_or_email"])
     if user is None:
         raise NotFound(USER_NOT_FOUND)
     return json_response(profile(user))
@@ -68,9 +70,11 @@ def get_user(user_id: int):
 
 @bp.put("/api/users/<int:user_id>")
 @role_required(SERVER_ADMIN)
-def update_user(user_id: int):
+@check_first(existing_user)
+@body(update_schema)
+def update_user(user_id: int, body: dict):
     """Change a user's name, email, login or theme."""
-    return update_profile(existing_user(user_id))
+    return update_profile(existing_user(user_id), body)
 
 
 @bp.get("/api/users/<int:user_id>/orgs")

@@ -31,3 +31,10 @@ class QueryBoolean(fields.Boolean):
 
     truthy = {"true", "True", "TRUE", "1", "yes", "on"}
     falsy = {"false", "False", "FALSE", "0", "no", "off", ""}
+
+
+class ErrorSchema(BaseSchema):
+    """Grafana's error body. Only the OpenAPI document uses it: errors are built in blueprints/errors.py."""
+
+    message = fields.String(required=True)
+    status = fields.String(metadata={"description": "A reason code some errors carry, e.g. \"version-mismatch\""})

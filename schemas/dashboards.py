@@ -12,6 +12,8 @@ from .base import BaseSchema, QueryBoolean, QueryInteger
 UID = validate.Regexp(r"[A-Za-z0-9_-]{1,40}\Z", error="must be 1 to 40 characters from A-Z, a-z, 0-9, '-' and '_'")
 MAX_SEARCH_LIMIT = 5000
 MAX_SEARCH_TAGS = 50
+MODEL_DESCRIPTION = ("The dashboard model, kept whole and read back as sent; `title` is required, and `id`, `uid`, "
+                     "`version` and `tags` are checked")
 
 
 class DashboardModelSchema(Schema):
@@ -26,7 +28,7 @@ class DashboardModelSchema(Schema):
 
 
 class DashboardSaveSchema(BaseSchema):
-    dashboard = fields.Dict(required=True)
+    dashboard = fields.Dict(required=True, metadata={"description": MODEL_DESCRIPTION})
     overwrite = fields.Boolean(load_default=False, allow_none=True)
 
     @validates("dashboard")

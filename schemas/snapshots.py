@@ -11,7 +11,7 @@ SNAPSHOT_KEY = validate.Regexp(r"[A-Za-z0-9_-]{8,128}\Z",
 
 
 class SnapshotCreateSchema(BaseSchema):
-    dashboard = fields.Dict(required=True)
+    dashboard = fields.Dict(required=True, metadata={"description": "The dashboard model, kept whole"})
     name = fields.String(load_default="", validate=validate.Length(max=255))
     expires = fields.Integer(strict=True, load_default=0,
                              validate=validate.Range(max=FIFTY_YEARS, error="must be at most {max} seconds"))

@@ -5,7 +5,7 @@ import json
 
 import pytest
 import requests
-from conftest import ADMIN, serve
+from conftest import ADMIN, bearer, serve
 
 CAP = 64 * 1024
 
@@ -96,3 +96,22 @@ def test_truncated_or_padded_gzip_is_400(client, damage):
     response = post(client, damage(gzip.compress(snapshot_body(100))), **{"Content-Encoding": "gzip"})
     assert response.status_code == 400
     assert "gzip" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/snapshots", "/api/dashboards/db", "/api/orgs", "/api/auth/keys"])
+def test_anonymous_callers_hear_401_before_their_body_is_read(client, path):
+    for data in (b"{not json", snapshot_body(CAP)):
+        assert client.post(path, data=data, headers={"Content-Type": "application/json"}).status_code == 401
+
+
+def test_callers_below_the_route_hear_403_before_their_body_is_read(client, make_key):
+    viewer, org_admin = bearer(make_key("Viewer")), bearer(make_key("Admin"))
+    for path, headers in (("/api/dashboards/db", viewer), ("/api/orgs", org_admin), ("/api/admin/users", org_admin)):
+        assert client.post(path, data=b"{not json", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("method, path", [("PUT", "/api/users/999"), ("PUT", "/api/admin/users/999/password"),
+                                          ("PUT", "/api/orgs/99"), ("POST", "/api/orgs/99/users"),
+                                          ("PATCH", "/api/orgs/99/users/1"), ("PUT", "/api/datasources/abc")])
+def test_a_path_that_names_nothing_is_404_before_the_body_is_read(client, method, path):
+    assert client.open(path, method=method, data=b"{not json", headers=ADMIN).status_code == 404

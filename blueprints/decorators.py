@@ -1,0 +1,72 @@
+"""Decorators that act on a request and record on the view what they did, for the OpenAPI document: `@body`
+and `@query` load through a schema; the guards in auth.py note who may call.
+
+Put `@body` and `@query` under the auth guards, so a caller who may not call hears 401 or 403 before 400."""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from marshmallow import Schema
+
+from .context import settings
+from .wire import load, query_args, request_object
+
+NOTES = "_openapi"
+
+
+def annotate(view: Callable, **notes: Any) -> Callable:
+    """Record notes on the view. A new dict each time: `functools.wraps` hands the inner view's dict to the
+    wrapper, and the wrapper's notes must not leak back into it."""
+    setattr(view, NOTES, {**getattr(view, NOTES, {}), **notes})
+    return view
+
+
+def annotations(view: Callable) -> dict[str, Any]:
+    return getattr(view, NOTES, {})
+
+
+def body(schema: Schema) -> Callable[[Callable], Callable]:
+    """Load the JSON body (size-capped, gunzipped) through schema and pass it to the view as `body=`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def with_body(*args, **kwargs):
+            data = load(schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
+            return view(*args, body=data, **kwargs)
+
+        return annotate(with_body, body=schema)
+
+    return decorator
+
+
+def query(schema: Schema) -> Callable[[Callable], Callable]:
+    """Load the query string through schema and pass it to the view as `query=`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def with_query(*args, **kwargs):
+            return view(*args, query=query_args(schema), **kwargs)
+
+        return annotate(with_query, query=schema)
+
+    return decorator
+
+
+def check_first(check: Callable[..., object]) -> Callable[[Callable], Callable]:
+    """Run check (which raises to refuse) with the path arguments it names, before the view and before the
+    decorators under this one, such as `@body`: who may call, and whether the path names something, come
+    before what the body says."""
+    names = inspect.signature(check).parameters
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def checked(*args, **kwargs):
+            check(**{name: value for name, value in kwargs.items() if name in names})
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorator
