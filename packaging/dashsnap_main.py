@@ -1,0 +1,4 @@
+"""The binary's entry point (packaging/dashsnap.spec): the `dashsnap` command."""
+from dashsnap.cli import main
+
+main()

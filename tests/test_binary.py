@@ -1,0 +1,112 @@
+"""The one-file binary, built as the README says (packaging/build-binary.sh) and run as a user would: no Python
+of ours on its PATH or in its environment."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+from conftest import ADMIN, free_port
+
+pytestmark = pytest.mark.binary
+ROOT = Path(__file__).parent.parent
+COMMANDS = ("serve", "create-user", "reset-admin-password", "cleanup", "export", "import", "reindex")
+
+
+@pytest.fixture(scope="session")
+def binary(tmp_path_factory) -> Path:
+    output = tmp_path_factory.mktemp("dist")
+    build = subprocess.run([str(ROOT / "packaging" / "build-binary.sh"), str(output)], capture_output=True,
+                           text=True, timeout=1200, env={**os.environ, "PYTHON": sys.executable})
+    assert build.returncode == 0, f"the build failed:\n{build.stdout}\n{build.stderr}"
+    return output / "dashsnap"
+
+
+def _environment(unpacked: Path, **variables: str) -> dict[str, str]:
+    # TMPDIR: where a one-file binary unpacks itself, so the test can see it clean up.
+    return {"PATH": "/usr/bin:/bin", "TMPDIR": str(unpacked), "GF_SERVER_HTTP_ADDR": "127.0.0.1", **variables}
+
+
+@contextmanager
+def serving(binary: Path, cwd: Path, *args: str, port: int, **variables: str) -> Iterator[str]:
+    """Run the binary as a server in cwd; yield its url; then stop it and check it exited and cleaned up."""
+    unpacked = cwd / "unpacked"
+    unpacked.mkdir()
+    log = cwd / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen([str(binary), *args], cwd=cwd, env=_environment(unpacked, **variables),
+                                   stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _healthy(url):
+            assert process.poll() is None and time.monotonic() < deadline, f"no server: {log.read_text()}"
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    assert process.returncode == -signal.SIGTERM, log.read_text()
+    assert list(unpacked.iterdir()) == []
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(f"{url}/api/health", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def test_binary_help_lists_every_command(binary, tmp_path):
+    (tmp_path / "unpacked").mkdir()
+    result = subprocess.run([str(binary), "--help"], capture_output=True, text=True, timeout=60,
+                            env=_environment(tmp_path / "unpacked"))
+    assert result.returncode == 0, result.stderr
+    assert all(f"  {command} " in result.stdout for command in COMMANDS), result.stdout
+
+
+def test_binary_holds_every_module_of_the_package(binary):
+    from PyInstaller.archive.readers import CArchiveReader
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    package_root = ROOT / setuptools["package-dir"]["dashsnap"]
+    modules = set()
+    for package in setuptools["packages"]:
+        folder = package_root.joinpath(*package.split(".")[1:])
+        modules |= {package, *(f"{package}.{module.stem}" for module in folder.glob("*.py"))}
+    modules -= {f"{package}.__init__" for package in setuptools["packages"]}
+    bundled = set(CArchiveReader(str(binary)).open_embedded_archive("PYZ.pyz").toc)
+    assert sorted(modules - bundled) == []
+
+
+def test_binary_serves_snapshots_and_dashboards(binary, tmp_path):
+    port = free_port()
+    with serving(binary, tmp_path, "serve", "--port", str(port), "--data", str(tmp_path / "kept"), port=port) as url:
+        created = requests.post(f"{url}/api/snapshots", json={"dashboard": {"title": "t"}}, headers=ADMIN, timeout=10)
+        assert created.status_code == 200, created.text
+        snapshot = requests.get(f"{url}/api/snapshots/{created.json()['key']}", timeout=10)
+        assert snapshot.status_code == 200 and snapshot.json()["dashboard"]["title"] == "t"
+        # A non-ASCII title is slugged with anyascii's tables, data files the binary must carry.
+        saved = requests.post(f"{url}/api/dashboards/db", json={"dashboard": {"title": "Größe Überblick"}},
+                              headers=ADMIN, timeout=10)
+        assert saved.status_code == 200 and saved.json()["slug"] == "grosse-uberblick", saved.text
+    assert (tmp_path / "kept" / "secret_key").exists()
+
+
+def test_binary_with_no_arguments_serves_with_data_in_the_working_directory(binary, tmp_path):
+    port = free_port()
+    with serving(binary, tmp_path, port=port, GF_SERVER_HTTP_PORT=str(port)) as url:
+        assert requests.get(f"{url}/api/user", headers=ADMIN, timeout=10).json()["login"] == "admin"
+        assert (tmp_path / "data" / "secret_key").exists()
