@@ -98,7 +98,7 @@ class DashSnap:
             file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
             sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
             login_throttle=security.LoginThrottle(), metrics=Metrics(store), url_prefix=url_prefix.rstrip("/"))
-        app.register_blueprint(build_blueprint(), url_prefix=url_prefix)
+        app.register_blueprint(build_blueprint(catch_wrong_methods=bool(url_prefix.strip("/"))), url_prefix=url_prefix)
         _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
 
 
@@ -117,4 +117,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 if __name__ == "__main__":
     from .cli import main
 
-    main()
+    main(prog_name="dashsnap")

@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
+from marshmallow import ValidationError
 
 from . import security
 from .app import create_app
 from .blueprints.context import EXTENSION
 from .config import ConfigError, load_config
 from .schemas.base import ORG_ROLES
-from .schemas.users import MIN_PASSWORD_LENGTH
-from .storage import Conflict, open_store
+from .schemas.users import MIN_PASSWORD_LENGTH, UserCreateSchema
+from .storage import Conflict, DataDirInUse, ServingLock, open_store, rebuild_index
 from .storage.backup import BackupError, export_archive, import_archive
 from .version import DASHSNAP_VERSION
 
@@ -33,10 +35,13 @@ class BadSetting(click.ClickException):
 
 
 class ServeByDefault(click.Group):
-    """`dashsnap` alone, or with only options, serves."""
+    """`dashsnap` alone, or with only options, serves; options may come before a command's name."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0].startswith("-") and args[0] not in ("--help", "-h", "--version")):
+        named = next((index for index, arg in enumerate(args) if arg in self.commands), None)
+        if named is not None:  # `dashsnap --data d cleanup` reads as `dashsnap cleanup --data d`
+            args = [args[named], *args[:named], *args[named + 1:]]
+        elif not set(args) & {"--help", "-h", "--version"}:
             args = ["serve", *args]
         return super().parse_args(ctx, args)
 
@@ -67,9 +72,27 @@ def _app(config_file: str | None, data_dir: str | None, **more: Any) -> Flask:
         raise BadSetting(str(error)) from None
 
 
+def _existing_data_dir(config_file: str | None, data_dir: str | None) -> Path:
+    """The data dir the settings name; a mistyped one is refused rather than made."""
+    path = Path(_settings(config_file, data_dir)["DASHSNAP_DATA_DIR"])
+    if not path.is_dir():
+        raise click.ClickException(f"there is no data dir at {path}")
+    return path
+
+
 def _maintenance_app(config_file: str | None, data_dir: str | None) -> Flask:
-    """The app on the data dir, without the sweeper thread a server runs."""
-    return _app(config_file, data_dir, DASHSNAP_CLEANUP_INTERVAL=0)
+    """The app on an existing data dir, without the sweeper thread a server runs."""
+    return _app(config_file, str(_existing_data_dir(config_file, data_dir)), DASHSNAP_CLEANUP_INTERVAL=0)
+
+
+@contextmanager
+def _alone_on(data_dir: Path) -> Iterator[None]:
+    """Hold data_dir with no server running on it (the command's own work must not race a server's)."""
+    try:
+        with ServingLock(data_dir).alone():
+            yield
+    except DataDirInUse:
+        raise click.ClickException(f"a dashsnap server is running on {data_dir}; stop it first") from None
 
 
 def _new_password(password: str | None, from_stdin: bool) -> str:
@@ -82,7 +105,7 @@ def _new_password(password: str | None, from_stdin: bool) -> str:
     return password
 
 
-@click.group(cls=ServeByDefault)
+@click.group(cls=ServeByDefault, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(DASHSNAP_VERSION, prog_name="dashsnap")
 def main() -> None:
     """dashsnap: a small server that speaks Grafana's HTTP API and keeps everything as JSON files.
@@ -93,18 +116,24 @@ def main() -> None:
 
 @main.command()
 @data_dir_options
-@click.option("--port", type=click.IntRange(0, 65535), help="The port (default: GF_SERVER_HTTP_PORT, else 3000).")
+@click.option("--port", type=click.IntRange(1, 65535), help="The port (default: GF_SERVER_HTTP_PORT, else 3000).")
 def serve(config_file: str | None, data_dir: str | None, port: int | None) -> None:
     """Serve the API with waitress (the default command)."""
-    import waitress
+    from waitress.server import create_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app(config_file, data_dir, DASHSNAP_HTTP_PORT=port)
     settings = app.extensions[EXTENSION].settings
+    ServingLock(Path(settings["DASHSNAP_DATA_DIR"])).hold()
+    try:
+        server = create_server(app, host=settings["DASHSNAP_HTTP_ADDR"], port=settings["DASHSNAP_HTTP_PORT"],
+                               threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {settings['DASHSNAP_HTTP_ADDR']}:"
+                                   f"{settings['DASHSNAP_HTTP_PORT']}: {error.strerror or error}") from None
     log.info("dashsnap on http://%s:%s/ with data in %s", settings["DASHSNAP_HTTP_ADDR"],
              settings["DASHSNAP_HTTP_PORT"], Path(settings["DASHSNAP_DATA_DIR"]).resolve())
-    waitress.serve(app, host=settings["DASHSNAP_HTTP_ADDR"], port=settings["DASHSNAP_HTTP_PORT"],
-                   threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
+    server.run()
 
 
 @main.command("create-user")
@@ -119,15 +148,21 @@ def serve(config_file: str | None, data_dir: str | None, port: int | None) -> No
 def create_user(config_file: str | None, data_dir: str | None, login: str, email: str | None, name: str,
                 role: str, server_admin: bool, password_from_stdin: bool) -> None:
     """Create a user (asks for the password unless --password-from-stdin)."""
-    password = _new_password(None, password_from_stdin)
-    store = _maintenance_app(config_file, data_dir).extensions[EXTENSION].store
     try:
-        user = store.users.create(login=login, email=email or login, name=name,
-                                  password_hash=security.hash_password(password), is_server_admin=server_admin,
-                                  org_roles={1: role})
+        user = UserCreateSchema().load({"login": login, "email": email or "", "name": name,
+                                        "password": _new_password(None, password_from_stdin)})
+    except ValidationError as error:
+        raise click.ClickException("; ".join(f"{field}: {' '.join(messages)}"
+                                             for field, messages in error.messages.items())) from None
+    # The one maintenance command that may start a data dir: users can be set up before the first start.
+    store = _app(config_file, data_dir, DASHSNAP_CLEANUP_INTERVAL=0).extensions[EXTENSION].store
+    try:
+        created = store.users.create(login=user["login"], email=user["email"], name=user["name"],
+                                     password_hash=security.hash_password(user["password"]),
+                                     is_server_admin=server_admin, org_roles={1: role})
     except Conflict as conflict:
         raise click.ClickException(f"a user with that {conflict.field} already exists") from None
-    click.echo(f"created user {login!r} with id {user['id']}")
+    click.echo(f"created user {user['login']!r} with id {created['id']}")
 
 
 @main.command("reset-admin-password")
@@ -152,30 +187,30 @@ def reset_admin_password(config_file: str | None, data_dir: str | None, password
 @data_dir_options
 def cleanup(config_file: str | None, data_dir: str | None) -> None:
     """Delete expired snapshots now (a server also does it every [snapshots] cleanup_interval)."""
-    settings = _settings(config_file, data_dir)
-    removed = open_store(Path(settings["DASHSNAP_DATA_DIR"])).snapshots.purge_expired()
+    removed = open_store(_existing_data_dir(config_file, data_dir)).snapshots.purge_expired()
     click.echo(f"removed {removed} expired snapshot{'' if removed == 1 else 's'}")
 
 
 @main.command()
 @data_dir_options
 def reindex(config_file: str | None, data_dir: str | None) -> None:
-    """Rebuild the index from the JSON files (safe while a server runs)."""
-    settings = _settings(config_file, data_dir)
-    open_store(Path(settings["DASHSNAP_DATA_DIR"])).reconcile(full=True)
+    """Rebuild the index from the JSON files (with the server stopped)."""
+    source = _existing_data_dir(config_file, data_dir)
+    with _alone_on(source):
+        rebuild_index(source)
     click.echo("the index lists every document again")
 
 
 @main.command("export")
 @data_dir_options
-@click.argument("archive", type=click.Path(dir_okay=False, writable=True))
+@click.argument("archive", type=click.Path(dir_okay=False))
 def export_command(config_file: str | None, data_dir: str | None, archive: str) -> None:
     """Back the data dir up into ARCHIVE (.tar.gz), consistent even while a server writes to it."""
-    settings = _settings(config_file, data_dir)
-    source = Path(settings["DASHSNAP_DATA_DIR"])
-    if not source.is_dir():
-        raise click.ClickException(f"there is no data dir at {source}")
-    count = export_archive(source, Path(archive))
+    source = _existing_data_dir(config_file, data_dir)
+    try:
+        count = export_archive(source, Path(archive))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"exported {count} files from {source} to {archive}")
 
 
@@ -185,14 +220,15 @@ def export_command(config_file: str | None, data_dir: str | None, archive: str) 
 @click.option("--replace", is_flag=True,
               help="Import even when the data dir holds data: that data moves into a .replaced-* folder in it.")
 def import_command(config_file: str | None, data_dir: str | None, archive: str, replace: bool) -> None:
-    """Restore an export into the data dir (stop the server first), then rebuild the index."""
-    settings = _settings(config_file, data_dir)
-    target = Path(settings["DASHSNAP_DATA_DIR"])
-    try:
-        count, replaced = import_archive(Path(archive), target, replace=replace)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
-    open_store(target).reconcile(full=True)
+    """Restore an export into the data dir (with the server stopped), then build its index."""
+    target = Path(_settings(config_file, data_dir)["DASHSNAP_DATA_DIR"])
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _alone_on(target):
+        try:
+            count, replaced = import_archive(Path(archive), target, replace=replace)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        rebuild_index(target)
     click.echo(f"imported {count} files into {target}")
     if replaced is not None:
         click.echo(f"the data it replaced is in {replaced}")

@@ -39,21 +39,25 @@ def unknown_route(**_: str):
 annotate(unknown_route, undocumented=True)
 
 
-def build_blueprint() -> ApiBlueprint:
-    """A fresh parent blueprint (one per app, so each app can mount it under its own prefix)."""
+def build_blueprint(*, catch_wrong_methods: bool) -> ApiBlueprint:
+    """A fresh parent blueprint (one per app, so each app can mount it under its own prefix).
+
+    A wrong method on a route is a routing error, which reaches no blueprint's handlers, so under a host app's
+    prefix it would get the host's HTML 405: `catch_wrong_methods` adds rules that take every method our routes do
+    not (without a prefix they would take the host's own routes on those paths, so they are left out)."""
     api = ApiBlueprint("dashsnap", __name__)
-    # A wrong method on a route is a routing error, which reaches no blueprint's handlers (a host app would answer
-    # it in its own format): these rules take every method the real routes do not. Werkzeug tries rules of
-    # equal weight in the order they were added, so they sit in a blueprint registered after the resources.
+    # Werkzeug tries rules of equal weight in the order they were added: these sit in a blueprint registered
+    # after the resources.
     wrong_method = ApiBlueprint("wrong_method", __name__)
     for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
                      admin, datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
-        for number, rule in enumerate(resource.bp.page_rules):
+        for number, rule in enumerate(resource.bp.rules_outside_api if catch_wrong_methods else []):
             wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)
-    api.register_blueprint(wrong_method)
+    if catch_wrong_methods:
+        api.register_blueprint(wrong_method)
+        api.add_url_rule("/api", "unknown_api_root", unknown_route, methods=ALL_METHODS)
     register_error_handlers(api)
     register_request_hooks(api)
-    api.add_url_rule("/api", "unknown_api_root", unknown_route, methods=ALL_METHODS)
     api.add_url_rule("/api/<path:unknown>", "unknown_api_route", unknown_route, methods=ALL_METHODS)
     return api

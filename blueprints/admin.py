@@ -35,7 +35,7 @@ def get_settings():
 @body(create_schema)
 def create_user(body: dict):
     """Create a user, a Viewer of the main org; the login defaults to the email and the email to the login."""
-    login, email = body["login"] or body["email"], body["email"] or body["login"]
+    login, email = body["login"], body["email"]
     try:
         user = store().users.create(login=login, email=email, name=body["name"],
                                     password_hash=security.hash_password(body["password"]), is_server_admin=False,

@@ -42,8 +42,10 @@ def settings() -> Mapping[str, Any]:
 
 
 def _root_url() -> str:
-    """root_url, or (mounted in a host app that set none) the address this request came to."""
-    return settings()["DASHSNAP_ROOT_URL"] or request.host_url
+    """root_url, or (mounted in a host app that set none) the address this request came to, with the host app's
+    own script root (the Host header is trusted: a host app that takes requests for any name sets root_url, or
+    Flask's TRUSTED_HOSTS)."""
+    return settings()["DASHSNAP_ROOT_URL"] or request.url_root
 
 
 def sub_path() -> str:

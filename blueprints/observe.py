@@ -17,6 +17,7 @@ from .auth import current_identity
 from .context import state
 
 log = logging.getLogger("dashsnap.requests")
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
 
 # Path parts that are capabilities: whoever knows a snapshot's view key or delete key may read or delete it.
 # Matched on the path itself, so that wrong methods, unknown sub-paths and routes not (yet) served are hidden too.
@@ -53,6 +54,11 @@ def _logfmt(value: str) -> str:
     return value if _LOGFMT_BARE.fullmatch(value) else json.dumps(value)
 
 
+def _method() -> str:
+    """The request's method, or "other": a client may send any word there, which must not grow the metrics."""
+    return request.method if request.method in KNOWN_METHODS else "other"
+
+
 def _start() -> None:
     g.dashsnap_request_started = time.perf_counter()
 
@@ -62,8 +68,8 @@ def _finish(response: Response) -> Response:
     if started is None:  # a host app's hook answered before ours ran: not a request of ours
         return response
     seconds = time.perf_counter() - started
-    state().metrics.observe_request(_handler(), request.method, response.status_code, seconds)
-    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(request.method),
+    state().metrics.observe_request(_handler(), _method(), response.status_code, seconds)
+    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(_method()),
              _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000, _logfmt(_caller()))
     return response
 

@@ -1,7 +1,7 @@
 """User payloads: the profile update and the password change."""
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from .base import BaseSchema, QueryInteger
 
@@ -56,6 +56,11 @@ class UserCreateSchema(BaseSchema):
     def login_or_email(self, data, **kwargs):
         if not data.get("login") and not data.get("email"):
             raise ValidationError("Validation error, need to specify either username or email", "login")
+
+    @post_load
+    def each_defaults_to_the_other(self, data, **kwargs):
+        """Grafana's rule: the login defaults to the email, and the email to the login."""
+        return {**data, "login": data["login"] or data["email"], "email": data["email"] or data["login"]}
 
 
 class PasswordSetSchema(BaseSchema):

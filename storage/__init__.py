@@ -10,14 +10,15 @@ from . import documents
 from .accounts import ApiKeyStore, OrgStore, UserStore
 from .dashboards import DashboardStore
 from .datasources import DatasourceStore
-from .documents import UnsafeName
+from .documents import DataDirInUse, ServingLock, UnsafeName
 from .errors import STORE_FAILURES, Conflict, Missing
 from .file_dashboards import FileDashboards
-from .index import Index
+from .index import INDEX_FILE, Index
 from .snapshots import SnapshotStore
 from .stars import StarStore
 
-__all__ = ["STORE_FAILURES", "Conflict", "FileDashboards", "Missing", "Store", "UnsafeName", "open_store"]
+__all__ = ["STORE_FAILURES", "Conflict", "DataDirInUse", "FileDashboards", "Missing", "ServingLock", "Store",
+           "UnsafeName", "open_store", "rebuild_index"]
 log = logging.getLogger(__name__)
 
 
@@ -29,7 +30,7 @@ class Store:
         data_dir.mkdir(parents=True, exist_ok=True)
         # File names are snapshot keys and the index lists them: no other local user may look inside.
         data_dir.chmod(0o700)
-        self.index = Index(data_dir / "index.sqlite3")
+        self.index = Index(data_dir / INDEX_FILE)
         self.orgs = OrgStore(data_dir, self.index)
         self.users = UserStore(data_dir, self.index)
         self.api_keys = ApiKeyStore(data_dir, self.index)
@@ -40,12 +41,11 @@ class Store:
         self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.dashboards, self.stars,
                            self.datasources]
 
-    def reconcile(self, *, full: bool = False) -> None:
-        """Bring the index in line with the documents (after a crash, a restore, or a hand edit); `full` reads
-        every document again rather than only those whose file changed."""
+    def reconcile(self) -> None:
+        """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
         with documents.lock(self.data_dir / ".reconcile.lock"):
             for resource in self._resources:
-                resource.reconcile(full=full)
+                resource.reconcile()
             for folder in (self.data_dir, self.data_dir / "sequences"):
                 documents.remove_stale_temp_files(folder)
 
@@ -104,6 +104,12 @@ class Store:
         return documents.is_writable(self.data_dir)
 
 
+def rebuild_index(data_dir: str | Path) -> Store:
+    """Throw the index away and build it anew from every document (no server may be running on data_dir)."""
+    Index.discard(Path(data_dir) / INDEX_FILE)
+    return open_store(data_dir)
+
+
 def open_store(data_dir: str | Path) -> Store:
     """Open the store on data_dir, its index brought in line with the documents (and rebuilt if damaged)."""
     data_dir = Path(data_dir)
@@ -116,7 +122,7 @@ def open_store(data_dir: str | Path) -> Store:
         if type(error) is not sqlite3.DatabaseError:
             raise
         log.warning("the index in %s is damaged (%s); rebuilding it from the documents", data_dir, error)
-        Index.discard(data_dir / "index.sqlite3")
+        Index.discard(data_dir / INDEX_FILE)
         store = Store(data_dir)
         store.reconcile()
     return store

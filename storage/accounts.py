@@ -29,8 +29,8 @@ class OrgStore:
     def _path(self, org_id: int) -> Path:
         return self._folder / str(int(org_id)) / "org.json"
 
-    def reconcile(self, *, full: bool = False) -> None:
-        self._documents.reconcile(full=full)
+    def reconcile(self) -> None:
+        self._documents.reconcile()
 
     def get(self, org_id: int) -> dict[str, Any] | None:
         return self._documents.read(self._path(org_id))
@@ -112,8 +112,8 @@ class UserStore:
     def _path(self, user_id: int) -> Path:
         return self._folder / f"{int(user_id)}.json"
 
-    def reconcile(self, *, full: bool = False) -> None:
-        self._documents.reconcile(full=full)
+    def reconcile(self) -> None:
+        self._documents.reconcile()
 
     def get(self, user_id: int) -> dict[str, Any] | None:
         return self._documents.read(self._path(user_id))
@@ -262,8 +262,8 @@ class ApiKeyStore:
     def _path(self, org_id: int, key_id: int) -> Path:
         return self._root / "orgs" / str(int(org_id)) / "api_keys" / f"{int(key_id)}.json"
 
-    def reconcile(self, *, full: bool = False) -> None:
-        self._documents.reconcile(full=full)
+    def reconcile(self) -> None:
+        self._documents.reconcile()
 
     def create(self, *, org_id: int, name: str, role: str, key_hash: str,
                expires_at: float | None) -> dict[str, Any]:

@@ -84,8 +84,8 @@ class DashboardStore:
     def _path(self, org_id: int, slug: str) -> Path:
         return self._folder(org_id) / f"{documents.safe_name(slug)}.json"
 
-    def reconcile(self, *, full: bool = False) -> None:
-        self._documents.reconcile(full=full)
+    def reconcile(self) -> None:
+        self._documents.reconcile()
 
     def _row(self, org_id: int, column: str, value: Any) -> dict | None:
         rows = self._documents.select(f"org_id = ? AND {column} = ?", (org_id, value), columns=ROW_FIELDS)
@@ -158,7 +158,7 @@ class DashboardStore:
         if current is None or current["slug"] != record["slug"]:
             # The index knows no dashboard by this slug, and we hold the org's lock: a file already there is a
             # leftover (of a rename a crash interrupted, say). Keep it aside rather than refuse the name forever.
-            documents.set_aside(path)
+            self._documents.set_aside(path)
         try:
             if current is None:
                 self._documents.create(path, record)

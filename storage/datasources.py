@@ -32,8 +32,8 @@ class DatasourceStore:
     def _path(self, org_id: int, source_id: int) -> Path:
         return self._folder(org_id) / f"{int(source_id)}.json"
 
-    def reconcile(self, *, full: bool = False) -> None:
-        self._documents.reconcile(full=full)
+    def reconcile(self) -> None:
+        self._documents.reconcile()
 
     def _id_where(self, org_id: int, column: str, value: Any) -> int | None:
         rows = self._documents.select(f"org_id = ? AND {column} = ?", (org_id, value), columns="id")

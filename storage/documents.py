@@ -168,12 +168,50 @@ class WriteGuard:
         return self._held(fcntl.LOCK_EX)
 
 
+class DataDirInUse(Exception):
+    """A server is running on the data dir."""
+
+
+class ServingLock:
+    """Held shared by each server on a data dir for as long as it runs, so that a command that must have the data
+    dir to itself (an import, a reindex) can tell, without waiting, that one is running."""
+
+    def __init__(self, data_dir: Path):
+        self._path = data_dir / ".serving.lock"
+        self._held: int | None = None
+
+    def hold(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._held = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._held, fcntl.LOCK_SH)
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        """Raise DataDirInUse when a server holds the data dir; else keep servers out until the block ends."""
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise DataDirInUse(str(self._path.parent)) from None
+            yield
+        finally:
+            os.close(fd)
+
+
 def link_tree(source: Path, target: Path, keep: Callable[[PurePosixPath], bool]) -> int:
     """Hard-link (copy, where the file system has no links) every file under source that keep accepts into the
     same place under target; how many. Documents are replaced, never changed in place, so a link keeps the
     bytes of the moment it was made."""
     count = 0
-    for folder, subfolders, names in os.walk(source):
+    seen_folders = set()
+    for folder, subfolders, names in os.walk(source, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen_folders:  # a symlink back into the tree
+            subfolders[:] = []
+            continue
+        seen_folders.add(real)
         relative_folder = PurePosixPath(Path(folder).relative_to(source).as_posix())
         subfolders[:] = sorted(name for name in subfolders if keep(relative_folder / name))
         for name in sorted(names):

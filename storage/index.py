@@ -21,6 +21,8 @@ from .errors import Conflict
 from .ids import Sequence
 
 SCHEMA_VERSION = "1"
+INDEX_FILE = "index.sqlite3"
+INDEX_FILES = tuple(INDEX_FILE + suffix for suffix in ("", "-wal", "-shm"))
 log = logging.getLogger(__name__)
 
 
@@ -41,8 +43,8 @@ class Index:
     @staticmethod
     def discard(path: Path) -> None:
         """Delete a damaged index file (and its write-ahead log) so that it can be built anew."""
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        for name in INDEX_FILES:
+            (path.parent / name).unlink(missing_ok=True)
 
     def _open_checked(self) -> None:
         connection = self._connect()
@@ -168,6 +170,11 @@ class Collection:
             with self.index.transaction() as connection:
                 self._put_row(connection, path, document)
 
+    def set_aside(self, path: Path) -> None:
+        """Move a leftover document at path out of the way (see `documents.set_aside`)."""
+        with self._guard.writing():
+            documents.set_aside(path)
+
     def read(self, path: Path) -> dict | None:
         return documents.read_document(path)
 
@@ -207,20 +214,25 @@ class Collection:
         else:
             documents.set_aside(path)
 
-    def reconcile(self, *, full: bool = False) -> None:
-        """Make the index table list exactly the documents on disk (`full`: read every one again, not just the
-        new and changed ones), and the id sequence pass every id in it (documents restored from a backup keep
-        their ids, which are then never handed out again)."""
-        indexed = {row["path"]: None if full else row["mtime_ns"] for row in self.select(columns="path, mtime_ns")}
-        on_disk = set()
+    def reconcile(self) -> None:
+        """Make the index table list exactly the documents on disk, and the id sequence pass every id in it
+        (documents restored from a backup keep their ids, which are then never handed out again)."""
+        indexed = {row["path"]: row["mtime_ns"] for row in self.select(columns="path, mtime_ns")}
+        on_disk = {self._relative(path): (path, mtime) for path, mtime in documents.scan_documents(self.root,
+                                                                                                 self.pattern)}
         with self.index.transaction() as connection:
-            for path, mtime in documents.scan_documents(self.root, self.pattern):
-                relative = self._relative(path)
-                on_disk.add(relative)
+            # Rows of vanished documents go first: after a restore, such a row may still hold the unique values
+            # (a uid, say) of a document that came back under its old name.
+            for relative in indexed.keys() - on_disk.keys():
+                self._drop_row(connection, relative)
+            for relative, (path, mtime) in on_disk.items():
                 if indexed.get(relative) == mtime:
                     continue
                 try:
                     document = documents.read_document(path)
+                    if document is None:
+                        self._drop_row(connection, relative)  # deleted since the scan
+                        continue
                     if not isinstance(document, dict):
                         raise ValueError("it is not a JSON object")
                     if self.belongs and not self.belongs(relative, document):
@@ -234,8 +246,6 @@ class Collection:
                 except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
                     log.warning("not indexing %s: %s", relative, error)
                     self._drop_row(connection, relative)
-            for relative in indexed.keys() - on_disk:
-                self._drop_row(connection, relative)
         documents.remove_stale_temp_files(self.root / Path(self.pattern).parent)
         if self._ids:
             self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])

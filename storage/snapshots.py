@@ -54,8 +54,8 @@ class SnapshotStore:
         fan_out = hashlib.sha256(documents.safe_name(key).encode()).hexdigest()[:2]
         return self._folder / fan_out / f"{key}.json"
 
-    def reconcile(self, *, full: bool = False) -> None:
-        self._documents.reconcile(full=full)
+    def reconcile(self) -> None:
+        self._documents.reconcile()
 
     def create(self, snapshot: dict[str, Any]) -> dict[str, Any]:
         """Store a new snapshot under the next id and return it.

@@ -19,8 +19,8 @@ class StarStore:
     def _path(self, user_id: int, dashboard_id: int) -> Path:
         return self._folder / str(int(user_id)) / f"{int(dashboard_id)}.json"
 
-    def reconcile(self, *, full: bool = False) -> None:
-        self._documents.reconcile(full=full)
+    def reconcile(self) -> None:
+        self._documents.reconcile()
 
     def star(self, user_id: int, dashboard_id: int) -> None:
         try:

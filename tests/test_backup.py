@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from dashsnap.storage import open_store
+from dashsnap.storage import open_store, rebuild_index
 from dashsnap.storage.backup import MANIFEST, BackupError, export_archive, import_archive
 
 
@@ -22,9 +22,10 @@ def names_in(archive: Path) -> list[str]:
         return tar.getnames()
 
 
-def hand_made_archive(path: Path, entries: dict[str, bytes], *, manifest: dict | None = None) -> Path:
+def hand_made_archive(path: Path, entries: dict[str, bytes], *, manifest: object = None) -> Path:
     with tarfile.open(path, "w:gz") as tar:
-        for name, data in {MANIFEST: json.dumps(manifest or {"format": 1}).encode(), **entries}.items():
+        for name, data in {MANIFEST: json.dumps(manifest if manifest is not None else {"format": 1}).encode(),
+                           **entries}.items():
             entry = tarfile.TarInfo(name)
             entry.size = len(data)
             tar.addfile(entry, io.BytesIO(data))
@@ -104,8 +105,7 @@ def test_import_into_a_data_dir_with_data_is_refused_or_moves_the_old_data_aside
         import_archive(tmp_path / "backup.tar.gz", tmp_path / "data")
     count, replaced = import_archive(tmp_path / "backup.tar.gz", tmp_path / "data", replace=True)
 
-    reopened = open_store(tmp_path / "data")
-    reopened.reconcile(full=True)
+    reopened = rebuild_index(tmp_path / "data")
     assert reopened.snapshots.get("key-later") is None and reopened.snapshots.get("key-exported") is not None
     assert replaced is not None and list(replaced.glob("snapshots/*/key-later.json"))
 
@@ -160,3 +160,61 @@ def test_writes_wait_while_an_export_holds_the_data_dir_still(tmp_path):
         assert store.snapshots.get("key-waiting") is None
     writer.join(timeout=10)
     assert done.is_set() and store.snapshots.get("key-waiting")["name"] == "waiting"
+
+
+def test_an_export_is_readable_by_its_owner_only_and_never_written_into_the_data_dir(tmp_path):
+    open_store(tmp_path / "data")
+    export_archive(tmp_path / "data", tmp_path / "backup.tar.gz")
+    assert (tmp_path / "backup.tar.gz").stat().st_mode & 0o777 == 0o600
+    with pytest.raises(BackupError, match="inside the data dir"):
+        export_archive(tmp_path / "data", tmp_path / "data" / "backup.tar.gz")
+    with pytest.raises(BackupError, match="cannot write"):
+        export_archive(tmp_path / "data", tmp_path / "no-such-folder" / "backup.tar.gz")
+    assert not list(tmp_path.glob(".*.partial")) and not list((tmp_path / "data").glob(".export-*"))
+
+
+def test_an_older_backup_restored_over_a_renamed_dashboard_keeps_it(make_app, tmp_path):
+    client = make_app().test_client()
+    from conftest import ADMIN
+
+    saved = client.post("/api/dashboards/db", json={"dashboard": {"title": "Foo", "uid": "keepme"}},
+                        headers=ADMIN).get_json()
+    export_archive(tmp_path / "data", tmp_path / "backup.tar.gz")
+    client.post("/api/dashboards/db", json={"dashboard": {"title": "Bar", "uid": "keepme", "id": saved["id"],
+                                                          "version": saved["version"]}}, headers=ADMIN)
+
+    import_archive(tmp_path / "backup.tar.gz", tmp_path / "data", replace=True)
+    restored = open_store(tmp_path / "data")  # the old index, brought in line: a stale row must not win
+
+    assert restored.dashboards.get_by_uid(1, "keepme")["title"] == "Foo"
+
+
+@pytest.mark.parametrize("entries", [{"data": b"a file where the documents folder goes"}])
+def test_import_refuses_a_documents_folder_that_is_a_file_and_moves_nothing(tmp_path, entries):
+    store = open_store(tmp_path / "data")
+    store.snapshots.create(new_snapshot("present"))
+    archive = hand_made_archive(tmp_path / "odd.tar.gz", entries)
+    with pytest.raises(BackupError):
+        import_archive(archive, tmp_path / "data", replace=True)
+    assert open_store(tmp_path / "data").snapshots.get("key-present") is not None
+
+
+def test_import_refuses_a_manifest_that_is_not_an_object(tmp_path):
+    archive = hand_made_archive(tmp_path / "list.tar.gz", {}, manifest=[1, 2])
+    with pytest.raises(BackupError, match="not a dashsnap export"):
+        import_archive(archive, tmp_path / "restored")
+    with tarfile.open(tmp_path / "folder.tar.gz", "w:gz") as tar:
+        folder = tarfile.TarInfo(MANIFEST)
+        folder.type = tarfile.DIRTYPE
+        tar.addfile(folder)
+    with pytest.raises(BackupError, match="not a dashsnap export"):
+        import_archive(tmp_path / "folder.tar.gz", tmp_path / "restored")
+
+
+def test_an_export_follows_a_folder_that_is_a_symlink(tmp_path):
+    store = open_store(tmp_path / "data")
+    store.snapshots.create(new_snapshot("linked"))
+    (tmp_path / "data" / "snapshots").rename(tmp_path / "elsewhere")
+    (tmp_path / "data" / "snapshots").symlink_to(tmp_path / "elsewhere")
+    export_archive(tmp_path / "data", tmp_path / "backup.tar.gz")
+    assert any(name.endswith("key-linked.json") for name in names_in(tmp_path / "backup.tar.gz"))

@@ -156,7 +156,7 @@ def test_cleanup_deletes_expired_snapshots_now(client, data_dir):
     assert client.get(f"/api/snapshots/{lasting['key']}").status_code == 200
 
 
-def test_reindex_reads_documents_whose_change_the_index_could_not_see(client, data_dir):
+def test_reindex_reads_documents_whose_change_the_index_could_not_see(client, make_app, data_dir):
     client.post("/api/dashboards/db", json={"dashboard": {"title": "Before"}}, headers=ADMIN)
     path = next(data_dir.glob("orgs/1/dashboards/*.json"))
     stat = path.stat()
@@ -165,7 +165,7 @@ def test_reindex_reads_documents_whose_change_the_index_could_not_see(client, da
 
     assert run("reindex", "--data", str(data_dir)).exit_code == 0
 
-    found = client.get("/api/search?query=After", headers=ADMIN).get_json()
+    found = make_app().test_client().get("/api/search?query=After", headers=ADMIN).get_json()
     assert [hit["title"] for hit in found] == ["After"]
 
 
@@ -200,3 +200,54 @@ def test_import_refuses_a_data_dir_with_data_unless_told_to_replace(client, tmp_
 def test_export_of_a_missing_data_dir_says_so(tmp_path):
     result = run("export", "--data", str(tmp_path / "none"), str(tmp_path / "backup.tar.gz"))
     assert result.exit_code == 1 and "no data dir" in result.output
+
+
+def test_import_and_reindex_refuse_a_data_dir_a_server_is_running_on(client, tmp_path, data_dir):
+    archive = tmp_path / "backup.tar.gz"
+    assert run("export", "--data", str(data_dir), str(archive)).exit_code == 0
+    port = free_port()
+    process = start(["serve", "--port", str(port), "--data", str(data_dir)], cwd=tmp_path)
+    try:
+        wait_for(process, f"http://127.0.0.1:{port}", tmp_path)
+        refused_import = run("import", "--data", str(data_dir), "--replace", str(archive))
+        refused_reindex = run("reindex", "--data", str(data_dir))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    for refused in (refused_import, refused_reindex):
+        assert refused.exit_code == 1 and "server is running" in refused.output
+    assert not list(data_dir.glob(".replaced-*"))
+    assert run("reindex", "--data", str(data_dir)).exit_code == 0  # once it has stopped
+
+
+def test_maintenance_commands_refuse_a_data_dir_that_does_not_exist(tmp_path):
+    missing = str(tmp_path / "typo")
+    for args in (["cleanup"], ["reindex"], ["reset-admin-password", "pass-word"]):
+        result = run(*args, "--data", missing)
+        assert result.exit_code == 1 and "no data dir" in result.output
+    assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize("login", [" padded ", "tab\there"])
+def test_create_user_checks_the_login_as_the_api_does(data_dir, client, login):
+    result = run("create-user", "--data", str(data_dir), "--login", login, "--password-from-stdin", input="pass-word\n")
+    assert result.exit_code == 1 and "login" in result.output
+
+
+def test_serve_on_a_port_in_use_says_so(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = subprocess.run([str(DASHSNAP), "serve", "--port", str(port), "--data", str(tmp_path / "data")],
+                                 env={**os.environ, "GF_SERVER_HTTP_ADDR": "127.0.0.1"}, capture_output=True,
+                                 text=True, timeout=30)
+    assert process.returncode == 1 and "cannot listen" in process.stderr and "Traceback" not in process.stderr
+
+
+def test_options_may_come_before_the_command(client, data_dir):
+    result = run("--data", str(data_dir), "cleanup")
+    assert result.exit_code == 0 and "removed 0 expired snapshots" in result.output
+    assert run("-h").exit_code == 0

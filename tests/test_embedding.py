@@ -367,3 +367,23 @@ def test_mounted_host_serves_snapshots_over_real_http(tmp_path):
         assert hello.status_code == 200 and hello.text == GREETING
     finally:
         stop()
+
+
+def test_a_host_served_under_a_script_root_keeps_it_in_urls_and_the_cookie(client):
+    created = client.post("/grafana/api/snapshots", json={"dashboard": {}}, headers=ADMIN,
+                          base_url="http://example.org/portal/").get_json()
+    assert created["url"].startswith("http://example.org/portal/grafana/dashboard/snapshot/")
+    response = client.post("/grafana/login", json={"user": "admin", "password": "admin"},
+                           base_url="http://example.org/portal/")
+    assert "Path=/portal/grafana/" in response.headers["Set-Cookie"]
+
+
+def test_without_a_prefix_the_hosts_routes_on_dashsnap_paths_stay_the_hosts(tmp_path):
+    host = make_host()
+    DashSnap(host, data_dir=tmp_path / "data")
+
+    @host.get("/login")
+    def host_login_page():
+        return "the host's sign-in form"
+
+    assert host.test_client().get("/login").get_data(as_text=True) == "the host's sign-in form"

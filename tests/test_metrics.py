@@ -201,3 +201,11 @@ def test_the_scrape_password_is_masked_in_the_admin_settings(make_app):
     assert response.get_json()["metrics"] == {"enabled": "true", "basic_auth_username": "prometheus",
                                               "basic_auth_password": "************"}
     assert "scrape-secret" not in response.get_data(as_text=True)
+
+
+def test_made_up_methods_share_one_label(client):
+    for word in ("X0", "X1", "BREW", "FOO"):
+        client.open("/api/health", method=word)
+    samples = scrape(client)
+    methods = {sample.labels["method"] for sample in samples[f"{DURATION}_count"]}
+    assert "other" in methods and not methods & {"X0", "X1", "BREW", "FOO"}

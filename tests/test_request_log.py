@@ -61,7 +61,7 @@ def test_refusals_and_failures_are_logged_once_each(app, client, logged, caplog)
 
     assert [(line["method"], line["path"], line["status"]) for line in logged()] == [
         ("GET", "/api/dashboard/snapshots", "401"), ("GET", "/api/dashboard/snapshots", "401"),
-        ("POST", "/api/snapshots", "400"), ("GET", "/no-such-page", "404"), ("PUT", "/login", "404"),
+        ("POST", "/api/snapshots", "400"), ("GET", "/no-such-page", "404"), ("PUT", "/login", "405"),
         ("POST", "/api/snapshots", "500")]
     assert "wrong-password" not in caplog.text
 
