@@ -107,7 +107,10 @@ def create_snapshot(body: dict):
                           "id": snapshot["id"]})
 
 
-def _readable_snapshot(key: str) -> dict:
+def readable_snapshot(key: str) -> dict:
+    """The snapshot this caller may read by its key (the API's read and the snapshot page share these rules):
+    404 for an unknown or expired key, and with `[snapshots] public = false` 401 for anonymous callers and 404
+    for callers outside its org."""
     snapshot = store().snapshots.get(key)
     if snapshot is None:
         raise NotFound("Snapshot not found")
@@ -122,20 +125,25 @@ def _readable_snapshot(key: str) -> dict:
     return snapshot
 
 
+def cache_control(snapshot: dict) -> str:
+    """Cached for an hour at most and never past its expiry; only by the browser when snapshots are private."""
+    max_age = max(0, min(CACHE_SECONDS, int(seconds(snapshot["expires"]) - time.time())))
+    visibility = "public" if settings()["DASHSNAP_SNAPSHOTS_PUBLIC"] else "private"
+    return f"{visibility}, max-age={max_age}"
+
+
 @bp.get("/api/snapshots/<key>")
 @optional_auth
 def get_snapshot(key: str):
     """A snapshot's dashboard, by its view key."""
-    snapshot = _readable_snapshot(key)
+    snapshot = readable_snapshot(key)
     meta = {"isSnapshot": True, "type": "snapshot", "canSave": False, "canEdit": False, "canStar": False,
             "slug": "", "expires": snapshot["expires"], "created": snapshot["created"],
             "updated": snapshot["updated"]}
     if snapshot["external"]:
         meta["externalUrl"] = snapshot["externalUrl"]
-    max_age = max(0, min(CACHE_SECONDS, int(seconds(snapshot["expires"]) - time.time())))
-    visibility = "public" if settings()["DASHSNAP_SNAPSHOTS_PUBLIC"] else "private"
     return json_response({"meta": meta, "dashboard": snapshot["dashboard"]},
-                         headers={"Cache-Control": f"{visibility}, max-age={max_age}"})
+                         headers={"Cache-Control": cache_control(snapshot)})
 
 
 @bp.get("/api/dashboard/snapshots")
