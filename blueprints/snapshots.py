@@ -23,6 +23,8 @@ list_query_schema = SnapshotListQuerySchema()
 DELETED = "Snapshot deleted. It might take an hour before it's cleared from any CDN caches."
 DEFAULT_LIST_LIMIT = 1000
 CACHE_SECONDS = 3600
+UNKNOWN = "Snapshot not found"
+EXPIRED = "Dashboard snapshot not found"
 
 
 @bp.before_request
@@ -113,15 +115,15 @@ def readable_snapshot(key: str) -> dict:
     for callers outside its org."""
     snapshot = store().snapshots.get(key)
     if snapshot is None:
-        raise NotFound("Snapshot not found")
+        raise NotFound(UNKNOWN)
     if seconds(snapshot["expires"]) <= time.time():
-        raise NotFound("Dashboard snapshot not found")
+        raise NotFound(EXPIRED)
     if not settings()["DASHSNAP_SNAPSHOTS_PUBLIC"]:
         identity = current_identity()
         if identity is None:
             raise Unauthorized()
         if identity.org_id != snapshot["orgId"] or not identity.role:
-            raise NotFound("Snapshot not found")
+            raise NotFound(UNKNOWN)
     return snapshot
 
 
@@ -171,7 +173,7 @@ def delete_snapshot(key: str):
     identity = current_identity()
     snapshot = store().snapshots.get(key)
     if snapshot is None or snapshot["orgId"] != identity.org_id:
-        raise NotFound("Snapshot not found")
+        raise NotFound(UNKNOWN)
     if not (identity.has_role("Editor") or (identity.user_id and identity.user_id == snapshot["userId"])):
         raise Forbidden("Access denied to this snapshot")
     return _delete_and_answer(snapshot)
@@ -184,7 +186,7 @@ def delete_snapshot_by_delete_key(delete_key: str):
     # Found by the key's hash: the index never compares the secret itself.
     snapshot = store().snapshots.find_by_delete_key_hash(security.hash_secret(delete_key))
     if snapshot is None:
-        raise NotFound("Snapshot not found")
+        raise NotFound(UNKNOWN)
     return _delete_and_answer(snapshot)
 
 
