@@ -39,13 +39,13 @@ def timed(connection: http.client.HTTPConnection, method: str, path: str, body: 
     return samples
 
 
-def report(measurements: dict[str, list[float]]) -> None:
-    """Print p50, p99 and p50 / baseline for each measurement (one of them named BASELINE)."""
+def report(measurements: dict[str, list[float]], baseline_name: str = BASELINE) -> None:
+    """Print p50, p99 and p50 / baseline for each measurement (one of them named baseline_name)."""
     def percentiles(samples: list[float]) -> tuple[float, float]:
         ordered = sorted(samples)
         return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
-    baseline = percentiles(measurements[BASELINE])[0]
+    baseline = percentiles(measurements[baseline_name])[0]
     print(f"\n{'measurement':56} {'p50 ms':>8} {'p99 ms':>8} {'p50 / baseline':>15}")
     for name, samples in measurements.items():
         p50, p99 = percentiles(samples)

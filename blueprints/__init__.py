@@ -1,6 +1,6 @@
 """dashsnap's routes: one parent blueprint holding one blueprint per resource, the error handlers that turn
-every failure into JSON, the hooks that time and log every request, and a catch-all that answers unknown `/api`
-routes (and wrong methods) with Grafana's 404."""
+every failure into JSON (the snapshot page, read by people, renders its own), the hooks that time and log every
+request, and a catch-all that answers unknown `/api` routes (and wrong methods) with Grafana's 404."""
 from __future__ import annotations
 
 from . import (
@@ -18,6 +18,7 @@ from . import (
     orgs,
     proxy,
     search,
+    snapshot_page,
     snapshots,
     stars,
     user,
@@ -49,8 +50,8 @@ def build_blueprint(*, catch_wrong_methods: bool) -> ApiBlueprint:
     # Werkzeug tries rules of equal weight in the order they were added: these sit in a blueprint registered
     # after the resources.
     wrong_method = ApiBlueprint("wrong_method", __name__)
-    for resource in (health, login, api_keys, snapshots, dashboards, search, stars, user, org, org_users, orgs, users,
-                     admin, datasources, proxy, frontend, metrics, openapi):
+    for resource in (health, login, api_keys, snapshots, snapshot_page, dashboards, search, stars, user, org,
+                     org_users, orgs, users, admin, datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.rules_outside_api if catch_wrong_methods else []):
             wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)

@@ -83,8 +83,9 @@ def _description(docstring: str, notes: dict) -> str:
 
 def _operation(view, tag: str, operation_id: str, path_parameters: list[dict]) -> dict[str, Any]:
     notes, docstring = annotations(view), inspect.getdoc(view) or ""
+    success = {"description": "Success", "content": {notes["produces"]: {}}} if "produces" in notes else OK
     operation: dict[str, Any] = {"tags": [tag], "summary": docstring.partition("\n")[0],
-                                 "operationId": operation_id, "responses": {"200": OK, "default": ERROR}}
+                                 "operationId": operation_id, "responses": {"200": success, "default": ERROR}}
     description = _description(docstring, notes)
     if description:
         operation["description"] = description

@@ -23,6 +23,8 @@ list_query_schema = SnapshotListQuerySchema()
 DELETED = "Snapshot deleted. It might take an hour before it's cleared from any CDN caches."
 DEFAULT_LIST_LIMIT = 1000
 CACHE_SECONDS = 3600
+UNKNOWN = "Snapshot not found"
+EXPIRED = "Dashboard snapshot not found"
 
 
 @bp.before_request
@@ -107,35 +109,43 @@ def create_snapshot(body: dict):
                           "id": snapshot["id"]})
 
 
-def _readable_snapshot(key: str) -> dict:
+def readable_snapshot(key: str) -> dict:
+    """The snapshot this caller may read by its key (the API's read and the snapshot page share these rules):
+    404 for an unknown or expired key, and with `[snapshots] public = false` 401 for anonymous callers and 404
+    for callers outside its org."""
     snapshot = store().snapshots.get(key)
     if snapshot is None:
-        raise NotFound("Snapshot not found")
+        raise NotFound(UNKNOWN)
     if seconds(snapshot["expires"]) <= time.time():
-        raise NotFound("Dashboard snapshot not found")
+        raise NotFound(EXPIRED)
     if not settings()["DASHSNAP_SNAPSHOTS_PUBLIC"]:
         identity = current_identity()
         if identity is None:
             raise Unauthorized()
         if identity.org_id != snapshot["orgId"] or not identity.role:
-            raise NotFound("Snapshot not found")
+            raise NotFound(UNKNOWN)
     return snapshot
+
+
+def cache_control(snapshot: dict) -> str:
+    """Cached for an hour at most and never past its expiry; only by the browser when snapshots are private."""
+    max_age = max(0, min(CACHE_SECONDS, int(seconds(snapshot["expires"]) - time.time())))
+    visibility = "public" if settings()["DASHSNAP_SNAPSHOTS_PUBLIC"] else "private"
+    return f"{visibility}, max-age={max_age}"
 
 
 @bp.get("/api/snapshots/<key>")
 @optional_auth
 def get_snapshot(key: str):
     """A snapshot's dashboard, by its view key."""
-    snapshot = _readable_snapshot(key)
+    snapshot = readable_snapshot(key)
     meta = {"isSnapshot": True, "type": "snapshot", "canSave": False, "canEdit": False, "canStar": False,
             "slug": "", "expires": snapshot["expires"], "created": snapshot["created"],
             "updated": snapshot["updated"]}
     if snapshot["external"]:
         meta["externalUrl"] = snapshot["externalUrl"]
-    max_age = max(0, min(CACHE_SECONDS, int(seconds(snapshot["expires"]) - time.time())))
-    visibility = "public" if settings()["DASHSNAP_SNAPSHOTS_PUBLIC"] else "private"
     return json_response({"meta": meta, "dashboard": snapshot["dashboard"]},
-                         headers={"Cache-Control": f"{visibility}, max-age={max_age}"})
+                         headers={"Cache-Control": cache_control(snapshot)})
 
 
 @bp.get("/api/dashboard/snapshots")
@@ -163,7 +173,7 @@ def delete_snapshot(key: str):
     identity = current_identity()
     snapshot = store().snapshots.get(key)
     if snapshot is None or snapshot["orgId"] != identity.org_id:
-        raise NotFound("Snapshot not found")
+        raise NotFound(UNKNOWN)
     if not (identity.has_role("Editor") or (identity.user_id and identity.user_id == snapshot["userId"])):
         raise Forbidden("Access denied to this snapshot")
     return _delete_and_answer(snapshot)
@@ -176,7 +186,7 @@ def delete_snapshot_by_delete_key(delete_key: str):
     # Found by the key's hash: the index never compares the secret itself.
     snapshot = store().snapshots.find_by_delete_key_hash(security.hash_secret(delete_key))
     if snapshot is None:
-        raise NotFound("Snapshot not found")
+        raise NotFound(UNKNOWN)
     return _delete_and_answer(snapshot)
 
 

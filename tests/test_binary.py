@@ -98,6 +98,11 @@ def test_binary_serves_snapshots_and_dashboards(binary, tmp_path):
         assert created.status_code == 200, created.text
         snapshot = requests.get(f"{url}/api/snapshots/{created.json()['key']}", timeout=10)
         assert snapshot.status_code == 200 and snapshot.json()["dashboard"]["title"] == "t"
+        # The snapshot page needs the templates and static files the binary carries as data.
+        page = requests.get(f"{url}/dashboard/snapshot/{created.json()['key']}", timeout=10)
+        assert page.status_code == 200 and 'data-testid="dashboard-title">t<' in page.text, page.text
+        script = requests.get(f"{url}/public/dashsnap/vendor/uplot/uPlot.iife.min.js", timeout=10)
+        assert script.status_code == 200 and script.headers["Content-Type"].startswith("text/javascript")
         # A non-ASCII title is slugged with anyascii's tables, data files the binary must carry.
         saved = requests.post(f"{url}/api/dashboards/db", json={"dashboard": {"title": "Größe Überblick"}},
                               headers=ADMIN, timeout=10)

@@ -150,6 +150,8 @@ def test_unknown_api_path_under_the_prefix_answers_dashsnap_404(client):
     ("GET", "/grafana/login"),
     ("POST", "/grafana/logout"),
     ("DELETE", "/grafana/file/some-dashboard"),
+    ("POST", "/grafana/dashboard/snapshot/some-key"),
+    ("PUT", "/grafana/public/dashsnap/snapshot.js"),
     ("GET", "/grafana/api"),
     ("GET", "/grafana/api/"),
 ])

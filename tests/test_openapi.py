@@ -18,10 +18,11 @@ def document(client) -> dict:
 
 
 def dashsnap_rules(app):
-    """Every dashsnap route but the fallbacks that answer 404 for unknown paths and methods."""
+    """Every dashsnap route but the fallbacks that answer 404 for unknown paths and methods, and the static files
+    (of the snapshot page)."""
     return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("dashsnap.")
             and rule.endpoint not in ("dashsnap.unknown_api_route", "dashsnap.unknown_api_root")
-            and not rule.endpoint.startswith("dashsnap.wrong_method.")]
+            and not rule.endpoint.startswith("dashsnap.wrong_method.") and not rule.endpoint.endswith(".static")]
 
 
 def openapi_path(rule) -> str:

@@ -30,6 +30,9 @@ def test_only_the_dashsnap_package_lands_in_site_packages(installed):
     for module in ("app.py", "cli.py", "config.py", "storage/backup.py", "blueprints/snapshots.py",
                    "schemas/snapshots.py"):
         assert (installed / "dashsnap" / module).is_file(), module
+    for data_file in ("templates/snapshot.html", "templates/snapshot_not_found.html", "static/snapshot.js",
+                      "static/vendor/uplot/uPlot.iife.min.js", "static/vendor/uplot/LICENSE"):
+        assert (installed / "dashsnap" / data_file).is_file(), data_file
 
 
 def test_a_host_app_mounts_the_installed_package(installed, tmp_path):
@@ -51,3 +54,23 @@ def test_the_installed_command_lists_its_commands(installed, tmp_path):
     result = run_installed(installed, str(installed / "bin" / "dashsnap"), "--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "reset-admin-password" in result.stdout and "export" in result.stdout
+
+
+def test_the_installed_package_serves_the_snapshot_page_and_its_files(installed, tmp_path):
+    script = ("import base64, sys\n"
+              "from flask import Flask\n"
+              "from dashsnap.app import DashSnap\n"
+              "host = Flask('host')\n"
+              "host.config['DASHSNAP_CLEANUP_INTERVAL'] = 0\n"
+              "DashSnap(host, data_dir=sys.argv[1])\n"
+              "client = host.test_client()\n"
+              "admin = {'Authorization': 'Basic ' + base64.b64encode(b'admin:admin').decode()}\n"
+              "created = client.post('/api/snapshots', json={'dashboard': {'title': 't'}}, headers=admin)\n"
+              "key = created.get_json()['key']\n"
+              "page = client.get('/dashboard/snapshot/' + key)\n"
+              "script = client.get('/public/dashsnap/vendor/uplot/uPlot.iife.min.js', buffered=True)\n"
+              "print(page.status_code, 'data-testid=\"dashboard-title\"' in page.get_data(as_text=True),\n"
+              "      script.status_code, len(script.get_data()) > 10000)\n")
+    result = run_installed(installed, "-c", script, str(tmp_path / "data"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "True", "200", "True"]

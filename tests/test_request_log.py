@@ -72,7 +72,7 @@ def test_snapshot_keys_never_reach_the_log(client, logged, caplog):
     client.get(f"/api/snapshots/{key}")
     client.get(f"/api/snapshots/{key}/")
     client.put(f"/api/snapshots/{key}")  # a wrong method lands on the catch-all route
-    client.get(f"/dashboard/snapshot/{key}")  # the snapshot's public url, not served here
+    client.get(f"/dashboard/snapshot/{key}")  # the snapshot's page
     client.delete(f"/api/snapshots/{key}", headers=ADMIN)
     client.get(f"/api/snapshots-delete/{delete_key}")
     client.post(f"/api/snapshots-delete/{delete_key}")

@@ -1,0 +1,142 @@
+"""The snapshot page: the url a snapshot is shared by, as a read-only HTML view of its dashboard. The page carries
+the snapshot's data, and its own script draws the panels with uPlot; nothing is fetched from anywhere else.
+
+Everything in a snapshot is untrusted: the server escapes what it writes into the page, and a Content-Security-
+Policy lets the page run only our own files."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+
+from flask import Response, redirect
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .. import jsoncodec
+from ..schemas.base import FIFTY_YEARS
+from ..storage.timestamps import seconds
+from .auth import optional_auth
+from .context import app_path
+from .decorators import annotate
+from .errors import ApiError, NotFound, Unauthorized
+from .routing import ApiBlueprint
+from .snapshots import EXPIRED, cache_control, readable_snapshot, require_snapshots_enabled
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+STATIC_FOLDER = PACKAGE_ROOT / "static"
+STATIC_PATH = "public/dashsnap"
+NEVER = FIFTY_YEARS - 24 * 3600  # a snapshot made to last this long was made to never expire, as Grafana's are
+
+bp = ApiBlueprint("snapshot_page", __name__, static_folder=STATIC_FOLDER, static_url_path=f"/{STATIC_PATH}")
+bp.before_request(require_snapshots_enabled)
+
+SECURITY_HEADERS = {
+    # Our own script and styles only (no inline code: the snapshot's data travels as inert JSON), nothing
+    # fetched from other origins, and no framing.
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the page's url is the key to the snapshot
+}
+# Inside <script type="application/json"> these would let data close the element (`</script>`) or open a comment
+# (`<!--`); JSON allows them only within strings, where the \u escapes mean the same.
+SCRIPT_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
+                  ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
+
+
+@cache
+def _templates() -> Environment:
+    """Our own Jinja environment: a host app's templates and settings cannot shadow ours or turn escaping off."""
+    return Environment(loader=FileSystemLoader(PACKAGE_ROOT / "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+@cache
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def asset_url(filename: str) -> str:
+    """The url of a static file, versioned by its content so that browsers may keep it for a year."""
+    path = STATIC_FOLDER / filename
+    status = path.stat()
+    return f"{app_path(f'{STATIC_PATH}/{filename}')}?v={_digest(path, status.st_mtime_ns, status.st_size)}"
+
+
+def script_json(value: object) -> Markup:
+    """value as JSON that is safe inside a <script type="application/json"> element."""
+    encoded = jsoncodec.dumps(value)
+    for unsafe, escaped in SCRIPT_ESCAPES:
+        encoded = encoded.replace(unsafe, escaped)
+    return Markup(encoded.decode())
+
+
+def _text(value: object, default: str = "") -> str:
+    return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else default
+
+
+def _utc(moment: datetime) -> dict[str, str]:
+    moment = moment.astimezone(timezone.utc)
+    return {"iso": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "text": moment.strftime("%Y-%m-%d %H:%M:%S UTC")}
+
+
+def _range_end(value: object) -> dict[str, str]:
+    """A time range end as written in the dashboard: an ISO time or epoch milliseconds (snapshots), or a
+    relative time such as `now-6h` (shown as it is)."""
+    text = _text(value)
+    try:
+        if text.lstrip("-").isdigit():
+            return _utc(datetime.fromtimestamp(int(text) / 1000, timezone.utc))
+        moment = datetime.fromisoformat(text)
+        return _utc(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    except (ValueError, OverflowError, OSError):
+        return {"iso": "", "text": text}
+
+
+def _page(html: str, status: int, cache: str) -> Response:
+    return Response(html, status=status, content_type="text/html; charset=utf-8", headers={"Cache-Control": cache})
+
+
+@bp.after_request
+def add_security_headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@bp.errorhandler(ApiError)
+def error_page(error: ApiError) -> Response:
+    """People read this page: sign-in is a redirect to the sign-in page, other errors are HTML pages."""
+    if isinstance(error, Unauthorized):
+        return redirect(app_path("login"))
+    if isinstance(error, NotFound):
+        heading = "Snapshot not found"
+        message = ("This snapshot has expired." if error.message == EXPIRED
+                   else "There is no snapshot at this address: it may have been deleted, or the link is incomplete.")
+    else:
+        heading, message = "Snapshot unavailable", error.message
+    html = _templates().get_template("snapshot_not_found.html").render(
+        heading=heading, message=message, asset_url=asset_url)
+    # No caching: a snapshot may yet be created with this key, and a 404 may otherwise be cached heuristically.
+    return _page(html, error.status, "no-store")
+
+
+@bp.get("/dashboard/snapshot/<key>")
+@optional_auth
+def show_snapshot(key: str):
+    """The snapshot as a read-only HTML page of its dashboard's panels."""
+    snapshot = readable_snapshot(key)
+    dashboard = snapshot["dashboard"] if isinstance(snapshot["dashboard"], dict) else {}
+    time_range = dashboard.get("time") if isinstance(dashboard.get("time"), dict) else {}
+    created, expires = seconds(snapshot["created"]), seconds(snapshot["expires"])
+    html = _templates().get_template("snapshot.html").render(
+        title=_text(dashboard.get("title"), "Untitled dashboard"), name=_text(snapshot["name"]),
+        created=_utc(datetime.fromtimestamp(created, timezone.utc)),
+        expires=None if expires - created > NEVER else _utc(datetime.fromtimestamp(expires, timezone.utc)),
+        time_from=_range_end(time_range.get("from")), time_to=_range_end(time_range.get("to")),
+        data=script_json({"dashboard": dashboard}), asset_url=asset_url)
+    return _page(html, 200, cache_control(snapshot))
+
+
+annotate(show_snapshot, produces="text/html")

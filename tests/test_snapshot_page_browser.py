@@ -1,0 +1,177 @@
+"""The snapshot page in a real browser: Debian's Chromium, driven by Playwright, loads the page from a real waitress
+server and we look at what it drew: charts with their legends, stats in their units, tables, text, the note for
+panels it does not draw, and that nothing in a hostile snapshot runs."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ADMIN, serve
+from playwright.sync_api import Browser, Page, sync_playwright
+from snapshot_data import GRAPH_SERIES, TABLE_ROWS, TIMESERIES_SERIES, fixture_dashboard, panels_of, with_data
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
+HOSTILE_IMG = '<img src=x onerror="window.__pwned=1">'
+HOSTILE_SCRIPT = "<script>window.__pwned=1</script>"
+HOSTILE = HOSTILE_IMG + HOSTILE_SCRIPT
+# Runs before the page's own scripts (Playwright injects it; the page's CSP does not apply to it) and records every
+# Content-Security-Policy violation.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation",
+  (event) => window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI));
+"""
+# Panels the page draws from data that the fixture dashboard does not have: placed first, at the top of the grid.
+EXTRA_PANELS = [
+    {"id": 9001, "type": "graph", "title": "Load average", "gridPos": {"x": 0, "y": 0, "w": 8, "h": 8}},
+    {"id": 9002, "type": "table", "title": "Hosts", "gridPos": {"x": 8, "y": 0, "w": 8, "h": 8}},
+    {"id": 9003, "type": "text", "title": "Notes", "gridPos": {"x": 16, "y": 0, "w": 8, "h": 8},
+     "options": {"mode": "markdown", "content": "## After the upgrade\n\nThe **disk** on db-1 was replaced."}},
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package "
+                    "(apt-get install chromium)", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def server(make_app) -> Iterator[str]:
+    url, stop = serve(make_app())
+    yield url
+    stop()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    page.console_errors = []
+    page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def post_snapshot(server: str, page: Page, dashboard: dict, **fields) -> str:
+    """Create a snapshot through the API (as admin); its key."""
+    response = page.request.post(f"{server}/api/snapshots", headers={**ADMIN, "Content-Type": "application/json"},
+                                 data=json.dumps({"dashboard": dashboard, **fields}))
+    assert response.status == 200, response.text()
+    key = response.json()["key"]
+    response.dispose()
+    return key
+
+
+def open_snapshot(server: str, page: Page, key: str) -> None:
+    response = page.goto(f"{server}/dashboard/snapshot/{key}")
+    assert response.status == 200
+    page.wait_for_selector("body[data-rendered=true]")
+
+
+def node_exporter_with_data() -> dict:
+    dashboard = fixture_dashboard()
+    for one in dashboard["panels"]:
+        one["gridPos"]["y"] += 8  # below the extra panels
+    dashboard["panels"] = EXTRA_PANELS + dashboard["panels"]
+    return with_data(dashboard, chart_without_data_every=4)
+
+
+def panel(page: Page, title: str):
+    return page.locator("section[data-testid=panel]").filter(
+        has=page.locator("[data-testid=panel-title]", has_text=title))
+
+
+def test_the_page_draws_every_panel_of_a_real_dashboard(server, page):
+    dashboard = node_exporter_with_data()
+    key = post_snapshot(server, page, dashboard, name="Node after the upgrade")
+    open_snapshot(server, page, key)
+
+    assert page.locator("[data-testid=dashboard-title]").inner_text() == dashboard["title"]
+    assert page.locator("[data-testid=snapshot-name]").inner_text() == "Node after the upgrade"
+    assert page.locator("[data-testid=dashboard-title]").is_visible()
+
+    charts_with_data = [one for one in panels_of(dashboard)
+                        if one["type"] in ("graph", "timeseries") and one["snapshotData"]]
+    charts = page.locator("section[data-testid=panel]").filter(has=page.locator("canvas"))
+    assert charts.count() == len(charts_with_data) > 50
+    for panel_type, names in (("graph", GRAPH_SERIES), ("timeseries", TIMESERIES_SERIES)):
+        drawn = page.locator(f"section[data-testid=panel][data-panel-type={panel_type}]").filter(
+            has=page.locator("canvas"))
+        assert drawn.count() == sum(one["type"] == panel_type for one in charts_with_data)
+        legend = drawn.first.locator(".u-legend")
+        assert [legend.get_by_text(name, exact=True).count() for name in names] == [1] * len(names)
+
+
+def test_stats_show_their_value_in_their_unit(server, page):
+    open_snapshot(server, page, post_snapshot(server, page, node_exporter_with_data()))
+    assert panel(page, "RAM Total").locator("[data-testid=stat-value]").inner_text() == "16 GiB"
+    assert panel(page, "CPU Busy").locator("[data-testid=stat-value]").inner_text() == "42.5%"
+    assert panel(page, "RAM Total").locator("[data-testid=stat-value]").is_visible()
+
+
+def test_tables_text_and_unsupported_panels_are_shown(server, page):
+    open_snapshot(server, page, post_snapshot(server, page, node_exporter_with_data()))
+    rows = panel(page, "Hosts").locator("table tbody tr")
+    assert rows.count() == len(TABLE_ROWS)
+    assert rows.first.inner_text().split() == ["web-1", "0.41"]
+    notes = panel(page, "Notes").locator("[data-testid=text-content]")
+    assert notes.locator("h2").inner_text() == "After the upgrade"
+    assert notes.locator("strong").inner_text() == "disk"
+    assert "The disk on db-1 was replaced." in notes.inner_text()
+    unsupported = page.locator("section[data-panel-type=bargauge] [data-testid=unsupported]")
+    assert unsupported.count() == 4
+    assert unsupported.first.inner_text() == "panel type bargauge is not shown in snapshots"
+    assert unsupported.first.is_visible()
+
+
+def test_a_normal_snapshot_logs_no_errors_and_breaks_no_policy(server, page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    open_snapshot(server, page, post_snapshot(server, page, node_exporter_with_data(), name="Node exporter"))
+    page.screenshot(path=ARTIFACTS / "snapshot-page.png", full_page=True)
+    assert page.evaluate("window.__cspViolations") == []
+    assert page.console_errors == []
+
+
+def test_hostile_titles_legends_and_text_stay_text(server, page):
+    dashboard = {"title": HOSTILE, "panels": [
+        {"type": "timeseries", "title": HOSTILE, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+         "snapshotData": [{"fields": [{"name": "Time", "type": "time", "values": [1, 2, 3]},
+                                      {"name": HOSTILE, "type": "number", "values": [1, 3, 2]}]}]},
+        {"type": "graph", "title": HOSTILE, "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+         "snapshotData": [{"target": HOSTILE, "datapoints": [[1, 1], [2, 2]]}]},
+        {"type": "text", "title": HOSTILE, "gridPos": {"x": 0, "y": 8, "w": 12, "h": 4},
+         "options": {"mode": "markdown", "content": HOSTILE}},
+        {"type": "text", "title": HOSTILE, "gridPos": {"x": 12, "y": 8, "w": 12, "h": 4},
+         "options": {"mode": "html", "content": HOSTILE + "<b>bold</b>"}},
+    ]}
+    open_snapshot(server, page, post_snapshot(server, page, dashboard, name=HOSTILE))
+
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("window.__cspViolations") == []
+    assert page.locator("body img, main script").count() == 0
+    assert page.locator("[data-testid=dashboard-title]").inner_text() == HOSTILE
+    assert page.locator("[data-testid=snapshot-name]").inner_text() == HOSTILE
+    assert page.locator("[data-testid=panel-title]").all_inner_texts() == [HOSTILE] * 4
+    assert page.locator(".u-legend").get_by_text(HOSTILE, exact=True).count() == 2
+    markdown, html = page.locator("[data-testid=text-content]").all()
+    assert markdown.inner_text() == HOSTILE
+    assert html.inner_text() == "bold"  # an HTML text panel shows its text; its script is dropped, never run
+
+
+def test_an_unknown_key_shows_the_not_found_page(server, page):
+    response = page.goto(f"{server}/dashboard/snapshot/no-such-key")
+    assert response.status == 404
+    assert page.locator("h1[data-testid=not-found]").inner_text() == "Snapshot not found"
