@@ -34,6 +34,15 @@ class UpstreamError(Exception):
         self.timed_out = timed_out
 
 
+def basic_auth(source: dict) -> tuple[str, str] | None:
+    """The data source's own basic-auth pair, if it uses one. The password is where Grafana 6.2+ keeps it
+    (`secureJsonData.basicAuthPassword`), else in the older top-level field."""
+    if not source["basicAuth"]:
+        return None
+    secure = source.get("secureJsonData", {})
+    return source["basicAuthUser"], secure.get("basicAuthPassword") or source["basicAuthPassword"]
+
+
 def target_url(base_url: str, path: str, query: bytes) -> str:
     """The upstream url for a path below the data source's url; RefusedTarget when the path climbs out of it."""
     try:

@@ -63,6 +63,10 @@ def _save(data: dict, source_id: int | None = None) -> dict:
                        else "Data source with the same uid already exists") from None
 
 
+def _saved(source: dict, message: str):
+    return json_response({"id": source["id"], "message": message, "name": source["name"], "datasource": view(source)})
+
+
 def _delete(source: dict | None):
     source = _found(source)
     store().datasources.delete(source["orgId"], source["id"])
@@ -81,9 +85,7 @@ def list_datasources():
 @body(schema)
 def create_datasource(body: dict):
     """Add a data source; saying isDefault makes it the org's only default."""
-    source = _save(body)
-    return json_response({"id": source["id"], "message": "Datasource added", "name": source["name"],
-                          "datasource": view(source)})
+    return _saved(_save(body), "Datasource added")
 
 
 @bp.get("/api/datasources/<source_id>")
@@ -100,9 +102,17 @@ def get_datasource(source_id: str):
 @body(schema)
 def update_datasource(source_id: str, body: dict):
     """Replace a data source's settings (secrets left out stay as they were)."""
-    source = _save(body, datasource_id(source_id))
-    return json_response({"id": source["id"], "message": "Datasource updated", "name": source["name"],
-                          "datasource": view(source)})
+    return _saved(_save(body, datasource_id(source_id)), "Datasource updated")
+
+
+@bp.put("/api/datasources/uid/<uid>")
+@role_required("Admin")
+@check_first(lambda uid: _found(store().datasources.find(current_identity().org_id, uid=uid)))
+@body(schema)
+def update_datasource_by_uid(uid: str, body: dict):
+    """Replace the settings of the data source with that uid (Grafana 9's form, which clients use by uid)."""
+    return _saved(_save(body, _found(store().datasources.find(current_identity().org_id, uid=uid))["id"]),
+                  "Datasource updated")
 
 
 @bp.delete("/api/datasources/<source_id>")

@@ -1,4 +1,5 @@
-"""The data source proxy: `ANY /api/datasources/proxy/:id/*` forwards to the data source's url (Viewer role)."""
+"""The data source proxy: `ANY /api/datasources/proxy/:id/*` (or `proxy/uid/:uid/*`) forwards to the data
+source's url (Viewer role)."""
 from __future__ import annotations
 
 from flask import Response, request
@@ -20,7 +21,18 @@ METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 @signed_in
 def proxy_datasource(source_id: str, path: str):
     """Forward the request to the data source and stream its answer back."""
-    source = store().datasources.find(current_identity().org_id, source_id=datasource_id(source_id))
+    return _forward(store().datasources.find(current_identity().org_id, source_id=datasource_id(source_id)), path)
+
+
+@bp.route("/api/datasources/proxy/uid/<uid>", methods=METHODS, defaults={"path": ""})
+@bp.route("/api/datasources/proxy/uid/<uid>/<path:path>", methods=METHODS)
+@signed_in
+def proxy_datasource_by_uid(uid: str, path: str):
+    """Forward the request to the data source with that uid (Grafana 8's form, which clients use by uid)."""
+    return _forward(store().datasources.find(current_identity().org_id, uid=uid), path)
+
+
+def _forward(source: dict | None, path: str) -> Response:
     if source is None:
         raise NotFound(NOT_FOUND)
     if source["access"] != "proxy":
@@ -29,7 +41,7 @@ def proxy_datasource(source_id: str, path: str):
         url = datasource_proxy.target_url(source["url"], path, request.query_string)
         status, headers, body = datasource_proxy.forward(
             request.method, url, request.headers, raw_body(settings()["DASHSNAP_MAX_BODY_BYTES"]),
-            basic_auth=(source["basicAuthUser"], source["basicAuthPassword"]) if source["basicAuth"] else None,
+            basic_auth=datasource_proxy.basic_auth(source),
             timeout=settings()["DASHSNAP_DATAPROXY_TIMEOUT"])
     except datasource_proxy.RefusedTarget as error:
         raise BadRequest(f"Data source proxy: {error}") from None

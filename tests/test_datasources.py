@@ -85,6 +85,16 @@ def test_update_replaces_settings_and_keeps_secrets_left_out(client, tmp_path):
     assert client.put("/api/datasources/99", json=update, headers=ADMIN).status_code == 404
 
 
+def test_update_by_uid(client):
+    body = add(client)
+    update = {"name": "by-uid", "type": "prometheus", "url": "http://other.test"}
+    response = client.put(f"/api/datasources/uid/{body['datasource']['uid']}", json=update, headers=ADMIN)
+    assert (response.status_code, response.get_json()["datasource"]["name"]) == (200, "by-uid")
+    assert client.get(f"/api/datasources/{body['id']}", headers=ADMIN).get_json()["url"] == "http://other.test"
+    missing = client.put("/api/datasources/uid/nothing", json=update, headers=ADMIN)
+    assert (missing.status_code, missing.get_json()) == (404, {"message": "Data source not found"})
+
+
 def test_delete_by_id_name_and_uid(client):
     ids = [add(client, name=name)["id"] for name in ("a", "b", "c")]
     uid = client.get("/api/datasources/name/c", headers=ADMIN).get_json()["uid"]

@@ -69,6 +69,23 @@ def test_the_data_sources_basic_auth_is_added(client, upstream):
     assert upstream.seen[-1]["headers"]["authorization"] == "Basic " + base64.b64encode(b"scraper:pw").decode()
 
 
+def test_the_basic_auth_password_kept_in_secure_json_data_is_used(client, upstream):
+    """Grafana 6.2+ clients send the password in secureJsonData; it wins over the older top-level field."""
+    source = add_source(client, upstream.url, basicAuth=True, basicAuthUser="scraper", basicAuthPassword="old",
+                        secureJsonData={"basicAuthPassword": "new"})
+    client.get(f"/api/datasources/proxy/{source}/x", headers=ADMIN)
+    assert upstream.seen[-1]["headers"]["authorization"] == "Basic " + base64.b64encode(b"scraper:new").decode()
+
+
+def test_a_source_is_reached_by_uid_too(client, upstream):
+    add_source(client, f"{upstream.url}/api/v1", uid="prom-uid")
+    response = client.post("/api/datasources/proxy/uid/prom-uid/query", data={"query": "up"}, headers=ADMIN)
+    assert response.get_json() == {"path": "/api/v1/query", "method": "POST"}
+    assert upstream.seen[-1]["body"] == b"query=up"
+    missing = client.get("/api/datasources/proxy/uid/nothing/query", headers=ADMIN)
+    assert (missing.status_code, missing.get_json()) == (404, {"message": "Data source not found"})
+
+
 @pytest.mark.parametrize("path", ["../../etc", "a/../../secret", "%2e%2e/secret", "..%2Fsecret"])
 def test_the_path_cannot_climb_above_the_data_sources_url(client, upstream, path):
     source = add_source(client, f"{upstream.url}/api/v1")
