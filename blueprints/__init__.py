@@ -1,6 +1,7 @@
 """dashsnap's routes: one parent blueprint holding one blueprint per resource, the error handlers that turn
-every failure into JSON (the snapshot page, read by people, renders its own), the hooks that time and log every
-request, and a catch-all that answers unknown `/api` routes (and wrong methods) with Grafana's 404."""
+every failure into JSON (the snapshot page and the sign-in form, read by people, render their own), the hooks that
+time and log every request, and a catch-all that answers unknown `/api` routes (and wrong methods) with Grafana's
+404."""
 from __future__ import annotations
 
 from . import (

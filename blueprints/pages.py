@@ -1,4 +1,4 @@
-"""What dashsnap's HTML pages share: our own templates, our own static files
+"""What dashsnap's HTML pages (the snapshot page, the sign-in form) share: our own templates, our own static files
 at versioned urls, and the headers that let a page run only those files."""
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ def security_headers(*, form_action: str = "'none'", referrer: str = "no-referre
 
 
 PAGE_HEADERS = security_headers()  # a snapshot page's url is the key to it: no referrer leaves the page
+# The sign-in form posts to us. Under no-referrer a browser sends that post with `Origin: null`, as a page of another
+# site can too; same-origin sends our origin, and keeps the referrer (the form's url carries `next`) with us.
+FORM_PAGE_HEADERS = security_headers(form_action="'self'", referrer="same-origin")
 
 
 @bp.after_request

@@ -6,8 +6,9 @@ Policy lets the page run only our own files."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from urllib.parse import quote
 
-from flask import Response, redirect
+from flask import Response, redirect, request
 from markupsafe import Markup
 
 from .. import jsoncodec
@@ -17,6 +18,7 @@ from .auth import optional_auth
 from .context import app_path
 from .decorators import annotate
 from .errors import ApiError, NotFound, Unauthorized
+from .login import sign_in_url
 from .pages import add_security_headers, html_page
 from .routing import ApiBlueprint
 from .snapshots import EXPIRED, cache_control, readable_snapshot, require_snapshots_enabled
@@ -63,11 +65,17 @@ def _range_end(value: object) -> dict[str, str]:
         return {"iso": "", "text": text}
 
 
+def _here() -> str:
+    """This page's path as the browser sees it, its key quoted back."""
+    return app_path(f"dashboard/snapshot/{quote(request.view_args['key'], safe='')}")
+
+
 @bp.errorhandler(ApiError)
 def error_page(error: ApiError) -> Response:
-    """People read this page: sign-in is a redirect to the sign-in page, other errors are HTML pages."""
+    """People read this page: sign-in is a redirect to the sign-in form (which comes back here), other errors are
+    HTML pages."""
     if isinstance(error, Unauthorized):
-        return redirect(app_path("login"))
+        return redirect(sign_in_url(_here()))
     if isinstance(error, NotFound):
         heading = "Snapshot not found"
         message = ("This snapshot has expired." if error.message == EXPIRED

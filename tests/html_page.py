@@ -1,4 +1,5 @@
-"""HTML pages as a browser's parser reads them, for the tests of the pages people see."""
+"""HTML pages as a browser's parser reads them, for the tests of the pages people see (the snapshot page, the
+sign-in form)."""
 from __future__ import annotations
 
 from html.parser import HTMLParser

@@ -186,14 +186,16 @@ def private_client(make_app):
 def test_private_snapshots_send_anonymous_visitors_to_sign_in(private_client):
     key = create(private_client, {"title": "t"})
     response = page_of(private_client, key)
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=%2Fdashboard%2Fsnapshot%2F{key}"
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_private_snapshots_send_wrong_credentials_to_sign_in(private_client):
     key = create(private_client, {"title": "t"})
     response = page_of(private_client, key, headers=basic("admin", "wrong"))
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=%2Fdashboard%2Fsnapshot%2F{key}"
 
 
 def test_private_snapshots_are_a_404_page_for_other_orgs(private_client, make_user):
@@ -286,4 +288,5 @@ def test_mounted_private_snapshots_send_visitors_to_sign_in_under_the_prefix(tmp
     client = host.test_client()
     key = create(client, {"title": "t"}, prefix="/grafana")
     response = page_of(client, key, prefix="/grafana")
-    assert response.status_code == 302 and response.headers["Location"] == "/grafana/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/grafana/login?next=%2Fgrafana%2Fdashboard%2Fsnapshot%2F{key}"
