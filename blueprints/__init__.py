@@ -1,6 +1,7 @@
 """dashsnap's routes: one parent blueprint holding one blueprint per resource, the error handlers that turn
-every failure into JSON (the snapshot page, read by people, renders its own), the hooks that time and log every
-request, and a catch-all that answers unknown `/api` routes (and wrong methods) with Grafana's 404."""
+every failure into JSON (the snapshot page and the sign-in form, read by people, render their own), the hooks that
+time and log every request, and a catch-all that answers unknown `/api` routes (and wrong methods) with Grafana's
+404."""
 from __future__ import annotations
 
 from . import (
@@ -16,6 +17,7 @@ from . import (
     org,
     org_users,
     orgs,
+    pages,
     proxy,
     search,
     snapshot_page,
@@ -50,7 +52,7 @@ def build_blueprint(*, catch_wrong_methods: bool) -> ApiBlueprint:
     # Werkzeug tries rules of equal weight in the order they were added: these sit in a blueprint registered
     # after the resources.
     wrong_method = ApiBlueprint("wrong_method", __name__)
-    for resource in (health, login, api_keys, snapshots, snapshot_page, dashboards, search, stars, user, org,
+    for resource in (health, login, api_keys, snapshots, snapshot_page, pages, dashboards, search, stars, user, org,
                      org_users, orgs, users, admin, datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.rules_outside_api if catch_wrong_methods else []):

@@ -28,16 +28,17 @@ def annotations(view: Callable) -> dict[str, Any]:
     return getattr(view, NOTES, {})
 
 
-def body(schema: Schema) -> Callable[[Callable], Callable]:
-    """Load the JSON body (size-capped, gunzipped) through schema and pass it to the view as `body=`."""
+def body(schema: Schema, *, forms: bool = False) -> Callable[[Callable], Callable]:
+    """Load the JSON body (size-capped, gunzipped) through schema and pass it to the view as `body=`; with forms,
+    an HTML form's fields go through the same schema (see `wire.request_object`)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def with_body(*args, **kwargs):
-            data = load(schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"]))
+            data = load(schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"], forms=forms))
             return view(*args, body=data, **kwargs)
 
-        return annotate(with_body, body=schema)
+        return annotate(with_body, body=schema, forms=forms)
 
     return decorator
 

@@ -76,7 +76,7 @@ def error_response(http_status: int, message: str, **extra: object) -> Response:
     return json_response({"message": message, **extra}, http_status)
 
 
-def _api_error(error: ApiError) -> Response:
+def api_error_response(error: ApiError) -> Response:
     return error_response(error.status, error.message, **error.extra)
 
 
@@ -93,6 +93,6 @@ def _unexpected(error: Exception) -> Response:
 
 def register_error_handlers(target: Blueprint | Flask) -> None:
     """Render our errors on target (dashsnap's blueprint; the app too when dashsnap is the whole app)."""
-    target.register_error_handler(ApiError, _api_error)
+    target.register_error_handler(ApiError, api_error_response)
     target.register_error_handler(HTTPException, _http_error)
     target.register_error_handler(Exception, _unexpected)

@@ -20,6 +20,7 @@ from .context import state
 from .decorators import annotations
 from .responses import json_response
 from .routing import ApiBlueprint
+from .wire import FORM_TYPE
 
 bp = ApiBlueprint("openapi", __name__)
 
@@ -93,7 +94,10 @@ def _operation(view, tag: str, operation_id: str, path_parameters: list[dict]) -
     if parameters:
         operation["parameters"] = parameters
     if "body" in notes:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": notes["body"]}}}
+        content = {"application/json": {"schema": notes["body"]}}
+        if notes.get("forms"):
+            content[FORM_TYPE] = {"schema": notes["body"]}
+        operation["requestBody"] = {"required": True, "content": content}
     if notes.get("sign_in") == "required":
         operation["security"] = SIGNED_IN
     elif notes.get("sign_in") == "optional":

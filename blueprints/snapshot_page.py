@@ -5,13 +5,10 @@ Everything in a snapshot is untrusted: the server escapes what it writes into th
 Policy lets the page run only our own files."""
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
-from functools import cache
-from pathlib import Path
+from urllib.parse import quote
 
-from flask import Response, redirect
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from flask import Response, redirect, request
 from markupsafe import Markup
 
 from .. import jsoncodec
@@ -21,48 +18,21 @@ from .auth import optional_auth
 from .context import app_path
 from .decorators import annotate
 from .errors import ApiError, NotFound, Unauthorized
+from .login import sign_in_url
+from .pages import add_security_headers, html_page
 from .routing import ApiBlueprint
 from .snapshots import EXPIRED, cache_control, readable_snapshot, require_snapshots_enabled
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-STATIC_FOLDER = PACKAGE_ROOT / "static"
-STATIC_PATH = "public/dashsnap"
 NEVER = FIFTY_YEARS - 24 * 3600  # a snapshot made to last this long was made to never expire, as Grafana's are
 
-bp = ApiBlueprint("snapshot_page", __name__, static_folder=STATIC_FOLDER, static_url_path=f"/{STATIC_PATH}")
+bp = ApiBlueprint("snapshot_page", __name__)
 bp.before_request(require_snapshots_enabled)
+bp.after_request(add_security_headers)  # on its redirects and errors too
 
-SECURITY_HEADERS = {
-    # Our own script and styles only (no inline code: the snapshot's data travels as inert JSON), nothing
-    # fetched from other origins, and no framing.
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # the page's url is the key to the snapshot
-}
 # Inside <script type="application/json"> these would let data close the element (`</script>`) or open a comment
 # (`<!--`); JSON allows them only within strings, where the \u escapes mean the same.
 SCRIPT_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                   ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
-
-
-@cache
-def _templates() -> Environment:
-    """Our own Jinja environment: a host app's templates and settings cannot shadow ours or turn escaping off."""
-    return Environment(loader=FileSystemLoader(PACKAGE_ROOT / "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-
-
-@cache
-def _digest(path: Path, mtime_ns: int, size: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def asset_url(filename: str) -> str:
-    """The url of a static file, versioned by its content so that browsers may keep it for a year."""
-    path = STATIC_FOLDER / filename
-    status = path.stat()
-    return f"{app_path(f'{STATIC_PATH}/{filename}')}?v={_digest(path, status.st_mtime_ns, status.st_size)}"
 
 
 def script_json(value: object) -> Markup:
@@ -95,31 +65,25 @@ def _range_end(value: object) -> dict[str, str]:
         return {"iso": "", "text": text}
 
 
-def _page(html: str, status: int, cache: str) -> Response:
-    return Response(html, status=status, content_type="text/html; charset=utf-8", headers={"Cache-Control": cache})
-
-
-@bp.after_request
-def add_security_headers(response: Response) -> Response:
-    response.headers.update(SECURITY_HEADERS)
-    return response
+def _here() -> str:
+    """This page's path as the browser sees it, its key quoted back."""
+    return app_path(f"dashboard/snapshot/{quote(request.view_args['key'], safe='')}")
 
 
 @bp.errorhandler(ApiError)
 def error_page(error: ApiError) -> Response:
-    """People read this page: sign-in is a redirect to the sign-in page, other errors are HTML pages."""
+    """People read this page: sign-in is a redirect to the sign-in form (which comes back here), other errors are
+    HTML pages."""
     if isinstance(error, Unauthorized):
-        return redirect(app_path("login"))
+        return redirect(sign_in_url(_here()))
     if isinstance(error, NotFound):
         heading = "Snapshot not found"
         message = ("This snapshot has expired." if error.message == EXPIRED
                    else "There is no snapshot at this address: it may have been deleted, or the link is incomplete.")
     else:
         heading, message = "Snapshot unavailable", error.message
-    html = _templates().get_template("snapshot_not_found.html").render(
-        heading=heading, message=message, asset_url=asset_url)
     # No caching: a snapshot may yet be created with this key, and a 404 may otherwise be cached heuristically.
-    return _page(html, error.status, "no-store")
+    return html_page("snapshot_not_found.html", error.status, "no-store", heading=heading, message=message)
 
 
 @bp.get("/dashboard/snapshot/<key>")
@@ -130,13 +94,13 @@ def show_snapshot(key: str):
     dashboard = snapshot["dashboard"] if isinstance(snapshot["dashboard"], dict) else {}
     time_range = dashboard.get("time") if isinstance(dashboard.get("time"), dict) else {}
     created, expires = seconds(snapshot["created"]), seconds(snapshot["expires"])
-    html = _templates().get_template("snapshot.html").render(
+    return html_page(
+        "snapshot.html", 200, cache_control(snapshot),
         title=_text(dashboard.get("title"), "Untitled dashboard"), name=_text(snapshot["name"]),
         created=_utc(datetime.fromtimestamp(created, timezone.utc)),
         expires=None if expires - created > NEVER else _utc(datetime.fromtimestamp(expires, timezone.utc)),
         time_from=_range_end(time_range.get("from")), time_to=_range_end(time_range.get("to")),
-        data=script_json({"dashboard": dashboard}), asset_url=asset_url)
-    return _page(html, 200, cache_control(snapshot))
+        data=script_json({"dashboard": dashboard}))
 
 
 annotate(show_snapshot, produces="text/html")

@@ -1,10 +1,11 @@
-"""Request bodies: read within the size cap, gunzipped when the client compressed them, parsed, and
-validated through a schema."""
+"""Request bodies: read within the size cap, gunzipped when the client compressed them, parsed (JSON, or the fields
+of an HTML form where a route takes forms), and validated through a schema."""
 from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import request
 from marshmallow import Schema, ValidationError
@@ -12,6 +13,10 @@ from marshmallow.fields import List
 
 from .. import jsoncodec
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_FIELDS = 100
+SENT_FORM = "dashsnap.form"  # the request's WSGI environ holds the form it sent, for its error handlers too
 
 
 def raw_body(max_bytes: int) -> bytes:
@@ -50,9 +55,7 @@ def request_body(max_bytes: int) -> bytes:
     return body
 
 
-def request_object(max_bytes: int) -> dict[str, Any]:
-    """The body as a JSON object (whatever Content-Type says: curl users often send none)."""
-    body = request_body(max_bytes)
+def _json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         raise BadRequest("bad request data: the body is empty")
     try:
@@ -62,6 +65,35 @@ def request_object(max_bytes: int) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadRequest("bad request data: the body must be a JSON object")
     return value
+
+
+def _form_fields(body: bytes) -> dict[str, str]:
+    """The fields of a form-encoded body; a field sent twice keeps its first value."""
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS,
+                          errors="strict")
+    except ValueError:  # UnicodeDecodeError among them
+        raise BadRequest("bad request data: invalid form body") from None
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
+def request_object(max_bytes: int, *, forms: bool = False) -> dict[str, Any]:
+    """The body as a JSON object (whatever Content-Type says: curl users often send none). With forms, a
+    form-encoded body is read as an HTML form's fields instead, unless it is a JSON object (`curl -d '{...}'` labels
+    JSON form-encoded; a form's field names cannot start with `{`, browsers encode it); `sent_form()` tells which."""
+    body = request_body(max_bytes)
+    if forms and request.mimetype == FORM_TYPE and not body.lstrip().startswith(b"{"):
+        request.environ[SENT_FORM] = _form_fields(body)
+        return request.environ[SENT_FORM]
+    return _json_object(body)
+
+
+def sent_form() -> dict[str, str] | None:
+    """The fields of the HTML form this request's body was read as; None when it was read as JSON, or not yet."""
+    return request.environ.get(SENT_FORM)
 
 
 def _messages(errors: Any, path: str = "") -> list[str]:

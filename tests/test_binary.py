@@ -103,6 +103,8 @@ def test_binary_serves_snapshots_and_dashboards(binary, tmp_path):
         assert page.status_code == 200 and 'data-testid="dashboard-title">t<' in page.text, page.text
         script = requests.get(f"{url}/public/dashsnap/vendor/uplot/uPlot.iife.min.js", timeout=10)
         assert script.status_code == 200 and script.headers["Content-Type"].startswith("text/javascript")
+        sign_in = requests.get(f"{url}/login", timeout=10)
+        assert sign_in.status_code == 200 and 'name="password"' in sign_in.text, sign_in.text
         # A non-ASCII title is slugged with anyascii's tables, data files the binary must carry.
         saved = requests.post(f"{url}/api/dashboards/db", json={"dashboard": {"title": "Größe Überblick"}},
                               headers=ADMIN, timeout=10)

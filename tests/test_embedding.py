@@ -147,7 +147,7 @@ def test_unknown_api_path_under_the_prefix_answers_dashsnap_404(client):
     ("PUT", "/grafana/api/health"),
     ("DELETE", "/grafana/api/search"),
     ("POST", "/grafana/api/snapshots-delete/some-key"),
-    ("GET", "/grafana/login"),
+    ("PUT", "/grafana/login"),
     ("POST", "/grafana/logout"),
     ("DELETE", "/grafana/file/some-dashboard"),
     ("POST", "/grafana/dashboard/snapshot/some-key"),
@@ -384,8 +384,22 @@ def test_without_a_prefix_the_hosts_routes_on_dashsnap_paths_stay_the_hosts(tmp_
     host = make_host()
     DashSnap(host, data_dir=tmp_path / "data")
 
-    @host.get("/login")
+    @host.put("/login")
+    def host_login_change():
+        return "the host's own PUT"
+
+    assert host.test_client().put("/login").get_data(as_text=True) == "the host's own PUT"
+
+
+@pytest.mark.parametrize("prefix", ["", "/grafana"])
+def test_a_host_that_routes_its_sign_in_form_before_mounting_keeps_it(tmp_path, prefix):
+    host = make_host()
+
+    @host.get(f"{prefix}/login")
     def host_login_page():
         return "the host's sign-in form"
 
-    assert host.test_client().get("/login").get_data(as_text=True) == "the host's sign-in form"
+    DashSnap(host, url_prefix=prefix, data_dir=tmp_path / "data")
+    client = host.test_client()
+    assert client.get(f"{prefix}/login").get_data(as_text=True) == "the host's sign-in form"
+    assert log_in(client, prefix=prefix).get_json() == {"message": "Logged in"}

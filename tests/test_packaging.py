@@ -30,8 +30,9 @@ def test_only_the_dashsnap_package_lands_in_site_packages(installed):
     for module in ("app.py", "cli.py", "config.py", "storage/backup.py", "blueprints/snapshots.py",
                    "schemas/snapshots.py"):
         assert (installed / "dashsnap" / module).is_file(), module
-    for data_file in ("templates/snapshot.html", "templates/snapshot_not_found.html", "static/snapshot.js",
-                      "static/vendor/uplot/uPlot.iife.min.js", "static/vendor/uplot/LICENSE"):
+    for data_file in ("templates/snapshot.html", "templates/snapshot_not_found.html", "templates/login.html",
+                      "static/snapshot.js", "static/login.css", "static/vendor/uplot/uPlot.iife.min.js",
+                      "static/vendor/uplot/LICENSE"):
         assert (installed / "dashsnap" / data_file).is_file(), data_file
 
 

@@ -7,59 +7,19 @@ import hashlib
 import json
 import re
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import ADMIN, basic
 from dashsnap.app import DashSnap
 from flask import Flask
+from html_page import Page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dashboards"
 HOSTILE = "<img src=x onerror=alert(1)>"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 ASSETS = ("snapshot.js", "snapshot.css", "vendor/uplot/uPlot.iife.min.js", "vendor/uplot/uPlot.min.css")
-
-
-class Page(HTMLParser):
-    """The elements of an HTML page as a browser's parser sees them: (tag, attributes), and the text of each
-    <script> element (which ends at the first `</script`, whatever it is inside)."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.scripts: list[tuple[dict[str, str | None], str]] = []
-        self.texts: dict[str, str] = {}
-        self._open: list[tuple[str, dict, list[str]]] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        self.elements.append((tag, attributes))
-        if tag not in ("meta", "link", "br", "hr", "img", "input"):
-            self._open.append((tag, attributes, []))
-
-    def handle_endtag(self, tag):
-        while self._open:
-            open_tag, attributes, parts = self._open.pop()
-            text = "".join(parts)
-            if self._open:
-                self._open[-1][2].append(text)
-            if attributes.get("data-testid"):
-                self.texts[attributes["data-testid"]] = text
-            if open_tag == "script":
-                self.scripts.append((attributes, text))
-            if open_tag == tag:
-                return
-
-    def handle_data(self, data):
-        if self._open:
-            self._open[-1][2].append(data)
-
-    def attribute_values(self, name: str) -> list[str]:
-        return [attributes[name] for _, attributes in self.elements if attributes.get(name) is not None]
 
 
 def create(client, dashboard: dict, headers=ADMIN, prefix: str = "", **fields) -> str:
@@ -226,14 +186,16 @@ def private_client(make_app):
 def test_private_snapshots_send_anonymous_visitors_to_sign_in(private_client):
     key = create(private_client, {"title": "t"})
     response = page_of(private_client, key)
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=%2Fdashboard%2Fsnapshot%2F{key}"
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_private_snapshots_send_wrong_credentials_to_sign_in(private_client):
     key = create(private_client, {"title": "t"})
     response = page_of(private_client, key, headers=basic("admin", "wrong"))
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next=%2Fdashboard%2Fsnapshot%2F{key}"
 
 
 def test_private_snapshots_are_a_404_page_for_other_orgs(private_client, make_user):
@@ -326,4 +288,5 @@ def test_mounted_private_snapshots_send_visitors_to_sign_in_under_the_prefix(tmp
     client = host.test_client()
     key = create(client, {"title": "t"}, prefix="/grafana")
     response = page_of(client, key, prefix="/grafana")
-    assert response.status_code == 302 and response.headers["Location"] == "/grafana/login"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/grafana/login?next=%2Fgrafana%2Fdashboard%2Fsnapshot%2F{key}"

@@ -1,14 +1,18 @@
 """The snapshot page in a real browser: Debian's Chromium, driven by Playwright, loads the page from a real waitress
 server and we look at what it drew: charts with their legends, stats in their units, tables, text, the note for
-panels it does not draw, and that nothing in a hostile snapshot runs."""
+panels it does not draw, that nothing in a hostile snapshot runs, and that a private snapshot's visitor signs in
+through the sign-in form and comes back to it."""
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import ADMIN, serve
+from dashsnap.app import DashSnap
+from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from snapshot_data import GRAPH_SERIES, TABLE_ROWS, TIMESERIES_SERIES, fixture_dashboard, panels_of, with_data
 
@@ -50,6 +54,21 @@ def browser() -> Iterator[Browser]:
 def server(make_app) -> Iterator[str]:
     url, stop = serve(make_app())
     yield url
+    stop()
+
+
+@pytest.fixture(params=["", "/grafana"], ids=["standalone", "mounted"])
+def private_server(request, make_app, tmp_path) -> Iterator[str]:
+    """A server whose snapshots only signed-in members may read: dashsnap alone, or mounted by a host app under
+    /grafana; the url dashsnap's routes are under."""
+    if request.param:
+        app = Flask("host")
+        app.config.update(DASHSNAP_CLEANUP_INTERVAL=0, DASHSNAP_SNAPSHOTS_PUBLIC=False)
+        DashSnap(app, url_prefix=request.param, data_dir=tmp_path / "hosted")
+    else:
+        app = make_app(DASHSNAP_SNAPSHOTS_PUBLIC=False)
+    url, stop = serve(app)
+    yield url + request.param
     stop()
 
 
@@ -175,3 +194,40 @@ def test_an_unknown_key_shows_the_not_found_page(server, page):
     response = page.goto(f"{server}/dashboard/snapshot/no-such-key")
     assert response.status == 404
     assert page.locator("h1[data-testid=not-found]").inner_text() == "Snapshot not found"
+
+
+def sign_in_with_the_form(page: Page, password: str) -> None:
+    page.fill("input[name=user]", "admin")
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def test_a_private_snapshot_takes_the_visitor_through_the_sign_in_form_and_back(private_server, page):
+    key = post_snapshot(private_server, page, {"title": "Members only", "panels": EXTRA_PANELS[2:]})
+    snapshot_url = f"{private_server}/dashboard/snapshot/{key}"
+    sign_in_path = urlsplit(f"{private_server}/login").path
+
+    response = page.goto(snapshot_url)
+    assert response.status == 200 and urlsplit(page.url).path == sign_in_path
+    assert page.locator("h1").inner_text() == "Sign in"
+    assert page.locator("input[name=next]").input_value() == urlsplit(snapshot_url).path
+    assert page.evaluate("window.__cspViolations") == []
+
+    sign_in_with_the_form(page, "not-the-password")
+    assert urlsplit(page.url).path == sign_in_path
+    assert page.locator("[data-testid=sign-in-message]").inner_text() == "Invalid username or password"
+    assert page.locator("input[name=password]").input_value() == ""
+    assert page.evaluate("window.__cspViolations") == []
+    # Chromium itself logs the refused sign-in's status (401); nothing else may be logged on the way.
+    assert [error.split(" (")[0] for error in page.console_errors] == [
+        "Failed to load resource: the server responded with a status of 401"]
+    page.console_errors.clear()
+
+    sign_in_with_the_form(page, "admin")
+    page.wait_for_selector("body[data-rendered=true]")
+    assert page.url == snapshot_url
+    assert page.locator("[data-testid=dashboard-title]").inner_text() == "Members only"
+    assert page.locator("[data-testid=text-content] strong").inner_text() == "disk"
+    assert page.evaluate("window.__cspViolations") == []
+    assert page.console_errors == []

@@ -1,0 +1,72 @@
+"""What dashsnap's HTML pages (the snapshot page, the sign-in form) share: our own templates, our own static files
+at versioned urls, and the headers that let a page run only those files."""
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .context import app_path
+from .routing import ApiBlueprint
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+STATIC_FOLDER = PACKAGE_ROOT / "static"
+STATIC_PATH = "public/dashsnap"
+
+bp = ApiBlueprint("pages", __name__, static_folder=STATIC_FOLDER, static_url_path=f"/{STATIC_PATH}")
+
+
+def security_headers(*, form_action: str = "'none'", referrer: str = "no-referrer") -> dict[str, str]:
+    """Our own script and styles only (no inline code), nothing fetched from other origins, no framing, forms sent
+    only where form_action allows (a CSP source list), and referrers as `referrer` says."""
+    return {
+        "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                   f"connect-src 'self'; base-uri 'none'; form-action {form_action}; "
+                                   "frame-ancestors 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": referrer,
+    }
+
+
+PAGE_HEADERS = security_headers()  # a snapshot page's url is the key to it: no referrer leaves the page
+# The sign-in form posts to us. Under no-referrer a browser sends that post with `Origin: null`, as a page of another
+# site can too; same-origin sends our origin, and keeps the referrer (the form's url carries `next`) with us.
+FORM_PAGE_HEADERS = security_headers(form_action="'self'", referrer="same-origin")
+
+
+@bp.after_request
+def add_security_headers(response: Response) -> Response:
+    """The pages' headers on every answer of a blueprint (static files; a page's redirects and errors too)."""
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+@cache
+def _templates() -> Environment:
+    """Our own Jinja environment: a host app's templates and settings cannot shadow ours or turn escaping off."""
+    return Environment(loader=FileSystemLoader(PACKAGE_ROOT / "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+@cache
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def asset_url(filename: str) -> str:
+    """The url of a static file, versioned by its content so that browsers may keep it for a year."""
+    path = STATIC_FOLDER / filename
+    status = path.stat()
+    return f"{app_path(f'{STATIC_PATH}/{filename}')}?v={_digest(path, status.st_mtime_ns, status.st_size)}"
+
+
+def html_page(template: str, status: int, cache_control: str, *, headers: dict[str, str] = PAGE_HEADERS,
+              **context: object) -> Response:
+    """The template rendered as a page sent with headers (its <meta name="referrer"> says what they say)."""
+    html = _templates().get_template(template).render(asset_url=asset_url, referrer=headers["Referrer-Policy"],
+                                                      **context)
+    return Response(html, status=status, content_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": cache_control, **headers})
