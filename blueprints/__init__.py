@@ -9,6 +9,7 @@ from . import (
     api_keys,
     dashboards,
     datasources,
+    folders,
     frontend,
     health,
     login,
@@ -52,8 +53,8 @@ def build_blueprint(*, catch_wrong_methods: bool) -> ApiBlueprint:
     # Werkzeug tries rules of equal weight in the order they were added: these sit in a blueprint registered
     # after the resources.
     wrong_method = ApiBlueprint("wrong_method", __name__)
-    for resource in (health, login, api_keys, snapshots, snapshot_page, pages, dashboards, search, stars, user, org,
-                     org_users, orgs, users, admin, datasources, proxy, frontend, metrics, openapi):
+    for resource in (health, login, api_keys, snapshots, snapshot_page, pages, dashboards, folders, search, stars,
+                     user, org, org_users, orgs, users, admin, datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.rules_outside_api if catch_wrong_methods else []):
             wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)

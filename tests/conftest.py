@@ -91,7 +91,12 @@ def serve(app, port: int = 0) -> tuple[str, Callable[[], None]]:
         server.trigger.close()
 
     def stop() -> None:
-        server.trigger.pull_trigger(close_every_channel)
+        # Not pull_trigger(close_every_channel): it queues the thunk, then writes to wake the loop, and a worker's
+        # own wake-up in between can let the loop run the thunk first, closing the pipe that write is for. The
+        # loop runs thunks under the trigger's lock, so under it the write comes first.
+        with server.trigger.lock:
+            server.trigger.thunks.append(close_every_channel)
+            server.trigger._physical_pull()
         thread.join(timeout=5)
 
     return f"http://127.0.0.1:{server.effective_port}", stop

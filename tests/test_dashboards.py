@@ -594,6 +594,20 @@ def test_configured_home_dashboard_path_is_served(make_app, tmp_path, data_dir):
     assert body["meta"]["isHome"] is True
 
 
+# --- folders ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/api/folders", "/api/folders/"])
+def test_the_folder_list_is_empty_as_every_dashboard_is_in_general(client, path):
+    create(client, "In General")
+    response = client.get(path, headers=ADMIN)
+    assert (response.status_code, response.content_type, response.get_json()) == (200, "application/json", [])
+
+
+def test_the_folder_list_needs_sign_in(client):
+    response = client.get("/api/folders")
+    assert (response.status_code, response.get_json()) == (401, {"message": "Unauthorized"})
+
+
 def test_a_dashboard_keeps_its_uid_when_saved_with_another(client):
     saved = create(client, "Stable Link")
     response = save(client, {**model(client, saved["uid"]), "uid": "brand-new-uid"})

@@ -66,3 +66,40 @@ def face(server) -> Iterator[GrafanaFace]:
     api = GrafanaFace(auth=("admin", "admin"), host=host, port=int(port), protocol="http")
     yield api
     api.api.s.close()
+
+
+def generated(title: str = "Service Health", *, tags: tuple[str, ...] = ("generated", "prod"),
+              uid: str | None = None) -> dict:
+    """A dashboard built with grafanalib and serialised as its `generate-dashboard` command does: every panel
+    type people generate, templating, annotations and tags; `id` and `uid` null (unless a uid is given)."""
+    from grafanalib import core
+    from grafanalib._gen import DashboardEncoder
+
+    def target(expr: str, **fields) -> core.Target:
+        return core.Target(expr=expr, legendFormat="{{instance}}", **fields)
+
+    dashboard = core.Dashboard(
+        title=title, tags=list(tags), uid=uid, timezone="browser",
+        templating=core.Templating(list=[core.Template(
+            name="instance", label="Instance", query="label_values(up, instance)", dataSource="Prometheus",
+            includeAll=True, multi=True)]),
+        annotations=core.Annotations(list=[{
+            "name": "Deploys", "datasource": "Prometheus", "enable": True, "expr": "changes(build_info[5m]) > 0",
+            "iconColor": "rgba(255, 96, 96, 1)", "titleFormat": "Deploy"}]),
+        panels=[
+            core.TimeSeries(title="Requests", dataSource="Prometheus", unit="reqps",
+                            targets=[target("sum by (instance) (rate(http_requests_total[5m]))")],
+                            gridPos=core.GridPos(h=8, w=12, x=0, y=0)),
+            core.Graph(title="Latency p99", dataSource="Prometheus",
+                       targets=[target("histogram_quantile(0.99, rate(latency_bucket[5m]))")],
+                       gridPos=core.GridPos(h=8, w=12, x=12, y=0)),
+            core.Stat(title="Up", dataSource="Prometheus", reduceCalc="last",
+                      targets=[target("sum(up{instance=~\"$instance\"})")],
+                      gridPos=core.GridPos(h=4, w=6, x=0, y=8)),
+            core.Table(title="Targets", dataSource="Prometheus",
+                       targets=[target("up", format="table", instant=True)],
+                       gridPos=core.GridPos(h=8, w=12, x=6, y=8)),
+            core.Text(title="Runbook", mode="markdown", content="# On call\n\n* Check **Up** first — ünïcode too",
+                      gridPos=core.GridPos(h=4, w=6, x=18, y=8)),
+        ]).auto_panel_ids()
+    return json.loads(json.dumps(dashboard.to_json_data(), sort_keys=True, cls=DashboardEncoder))
