@@ -91,7 +91,12 @@ def serve(app, port: int = 0) -> tuple[str, Callable[[], None]]:
         server.trigger.close()
 
     def stop() -> None:
-        server.trigger.pull_trigger(close_every_channel)
+        # pull_trigger() queues the thunk and then writes to the trigger's pipe; a worker thread's own pull can
+        # wake the loop in between, run the thunk and close the pipe before our write (EBADF). The loop runs
+        # thunks under the trigger's lock, so queue and write under it too.
+        with server.trigger.lock:
+            server.trigger.thunks.append(close_every_channel)
+            server.trigger._physical_pull()
         thread.join(timeout=5)
 
     return f"http://127.0.0.1:{server.effective_port}", stop
