@@ -106,3 +106,22 @@ def test_user_search_reports_the_total_and_the_page(grafana, many_users):
     assert (answer["totalCount"], answer["page"], answer["perPage"]) == (len(many_users), 3, PER_PAGE)
     assert logins(answer["users"]) == many_users[2 * PER_PAGE:]
     assert grafana.client.GET("/users/search", params={"query": "user0"})["totalCount"] == 10
+
+
+def test_the_admin_switches_a_users_active_org(api, create_user, sign_in):
+    bob = create_user("bob")
+    org_id = api.organization.create_organization({"name": "Ops"})["orgId"]
+    api.organizations.organization_user_add(org_id, {"loginOrEmail": "bob", "role": "Editor"})
+    assert api.user.switch_user_organisation(bob, org_id) == {"message": "Active organization changed"}
+    assert sign_in(("bob", "secret")).organization.get_current_organization()["name"] == "Ops"
+    assert api.users.get_user(bob)["orgId"] == org_id
+    assert api.organization.get_current_organization()["id"] == 1
+
+
+def test_the_admin_cannot_switch_a_user_into_an_org_they_are_not_in(api, create_user):
+    bob = create_user("bob")
+    org_id = api.organization.create_organization({"name": "Ops"})["orgId"]
+    with pytest.raises(CLIENT_ERRORS) as refused:
+        api.user.switch_user_organisation(bob, org_id)
+    assert refused.value.status_code == 401 and refused.value.response == {"message": "Not a valid organization"}
+    assert api.users.get_user(bob)["orgId"] == 1
