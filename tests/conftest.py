@@ -98,6 +98,8 @@ def serve(app, port: int = 0) -> tuple[str, Callable[[], None]]:
             server.trigger.thunks.append(close_every_channel)
             server.trigger._physical_pull()
         thread.join(timeout=5)
+        # The worker threads outlive the loop unless told to end; each holds its own store connections.
+        server.task_dispatcher.shutdown()
 
     return f"http://127.0.0.1:{server.effective_port}", stop
 
