@@ -125,3 +125,15 @@ def test_the_admin_cannot_switch_a_user_into_an_org_they_are_not_in(api, create_
         api.user.switch_user_organisation(bob, org_id)
     assert refused.value.status_code == 401 and refused.value.response == {"message": "Not a valid organization"}
     assert api.users.get_user(bob)["orgId"] == 1
+
+
+def test_fields_a_tool_fills_with_none_count_as_left_out(api):
+    created = api.admin.create_user({"login": "bob", "password": "secret", "email": None, "name": None})
+    assert api.users.update_user(created["id"], {"name": "Bob", "login": "bob", "email": "bob@example.test",
+                                                 "theme": None}) == {"message": "User updated"}
+    assert api.users.get_user(created["id"]) == {"id": created["id"], "email": "bob@example.test", "name": "Bob",
+                                                 "login": "bob", "theme": "", "orgId": 1, "isGrafanaAdmin": False}
+    with pytest.raises(CLIENT_ERRORS) as refused:
+        api.organization.update_user_current_organization(created["id"], {"role": None})
+    assert refused.value.status_code == 400 and refused.value.response == {
+        "message": "role: Missing data for required field."}
