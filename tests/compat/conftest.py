@@ -45,11 +45,16 @@ def server(served_app, port) -> Iterator[str]:
 @pytest.fixture
 def connect(server) -> Iterator[Callable[..., GrafanaApi]]:
     """grafana-client, connected the way its README shows: the url and a (login, password) pair, an API key,
-    or None for anonymous. Its connection pool is closed after the test."""
+    or None for anonymous; with an organization_id, through its constructor, which takes one. Its connection
+    pool is closed after the test."""
     made: list[GrafanaApi] = []
 
-    def make(credential=("admin", "admin")) -> GrafanaApi:
-        made.append(GrafanaApi.from_url(server, credential=credential))
+    def make(credential=("admin", "admin"), organization_id: int | None = None) -> GrafanaApi:
+        if organization_id is None:
+            made.append(GrafanaApi.from_url(server, credential=credential))
+        else:
+            host, port = server.removeprefix("http://").split(":")
+            made.append(GrafanaApi(credential, host=host, port=int(port), organization_id=organization_id))
         return made[-1]
 
     yield make

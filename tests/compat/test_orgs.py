@@ -58,6 +58,25 @@ def test_switching_org_changes_the_current_org(api):
     assert api.organization.get_current_organization() == {**MAIN_ORG, "address": NO_ADDRESS}
 
 
+def test_grafana_client_given_an_organization_id_works_in_that_org(grafana, connect):
+    org_id = grafana.organization.create_organization({"name": "Ops"})["orgId"]
+    in_ops = connect(organization_id=org_id)
+    assert in_ops.organization.get_current_organization()["name"] == "Ops"
+    in_ops.organization.update_current_organization({"name": "Operations"})
+    assert grafana.organizations.list_organization() == [MAIN_ORG, {"id": org_id, "name": "Operations"}]
+    assert grafana.organization.get_current_organization()["id"] == 1
+
+
+def test_grafana_client_given_an_org_it_is_not_in_has_no_org_there(grafana, connect, create_user):
+    create_user("bob")
+    org_id = grafana.organization.create_organization({"name": "Ops"})["orgId"]
+    outsider = connect(("bob", "secret"), organization_id=org_id)
+    with pytest.raises(CLIENT_ERRORS) as refused:
+        outsider.organization.get_current_organization()
+    assert refused.value.status_code == 404
+    assert connect(("bob", "secret")).organization.get_current_organization()["id"] == 1
+
+
 def test_a_deleted_org_is_gone(api):
     org_id = api.organization.create_organization({"name": "Short-lived"})["orgId"]
     assert api.organizations.delete_organization(org_id) == {"message": "Organization deleted"}
