@@ -19,6 +19,11 @@ REAL_WORLD = sorted(path.name for path in FIXTURES.glob("*.json"))
 CLIENT_ERRORS = (GrafanaClientError, FaceClientError)
 
 
+def raw(api):
+    """Either client's own request runner (`.GET("/org")` and so on, relative to /api), for calls it does not wrap."""
+    return api.client if isinstance(api, GrafanaApi) else api.api
+
+
 def real_world(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 

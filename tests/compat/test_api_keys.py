@@ -8,12 +8,7 @@ import json
 import pytest
 from grafana_client.client import GrafanaClientError, GrafanaUnauthorizedError
 
-from .conftest import CLIENT_ERRORS
-
-
-def raw(api):
-    """The client's own request runner: `.GET("/auth/keys")` and so on, relative to /api."""
-    return api.client if hasattr(api, "client") else api.api
+from .conftest import CLIENT_ERRORS, raw
 
 
 def test_a_created_key_answers_id_name_and_key_and_is_listed(api):

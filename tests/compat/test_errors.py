@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from grafana_client.client import GrafanaClientError
 
-from .conftest import CLIENT_ERRORS
+from .conftest import CLIENT_ERRORS, raw
 
 WRONG_PASSWORD = ("admin", "wrong")
 
@@ -18,9 +18,8 @@ WRONG_PASSWORD = ("admin", "wrong")
     ("DELETE", "/org", 404),
 ])
 def test_unknown_routes_and_wrong_methods_answer_json_not_found(api, method, path, status):
-    runner = api.client if hasattr(api, "client") else api.api
     with pytest.raises(CLIENT_ERRORS) as refused:
-        getattr(runner, method)(path)
+        getattr(raw(api), method)(path)
     assert refused.value.status_code == status and refused.value.response == {"message": "Not found"}
 
 

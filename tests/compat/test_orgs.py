@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import CLIENT_ERRORS
+from .conftest import CLIENT_ERRORS, raw
 
 MAIN_ORG = {"id": 1, "name": "Main Org."}
 NO_ADDRESS = {"address1": "", "address2": "", "city": "", "zipCode": "", "state": "", "country": ""}
@@ -39,6 +39,7 @@ def test_an_org_is_renamed_by_id(api):
     assert api.organizations.update_organization(org_id, {"name": "Operations"}) == {
         "message": "Organization updated"}
     assert api.organization.find_organization("Operations")["id"] == org_id
+    assert raw(api).GET(f"/orgs/{org_id}") == {"id": org_id, "name": "Operations", "address": NO_ADDRESS}
     assert api.organization.get_current_organization()["name"] == "Main Org."
 
 

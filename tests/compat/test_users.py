@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from dashsnap.security import hash_password
 
-from .conftest import CLIENT_ERRORS
+from .conftest import CLIENT_ERRORS, raw
 
 MANY = 25
 PER_PAGE = 10
@@ -28,7 +28,7 @@ def many_users(served_app) -> list[str]:
 
 def counting_gets(api, limit: int) -> list[str]:
     """Record every GET the client sends; fail the test instead of looping on past `limit` requests."""
-    transport = api.client if hasattr(api, "client") else api.api
+    transport = raw(api)
     get, sent = transport.GET, []
 
     def counted(url, *args, **kwargs):
