@@ -23,6 +23,7 @@ from .errors import Forbidden, TooManyRequests, Unauthorized
 SERVER_ADMIN = "ServerAdmin"
 INVALID_LOGIN = "Invalid username or password"
 SESSION_COOKIE = "grafana_session"
+ORG_HEADER = "X-Grafana-Org-Id"  # a user's request in another of their orgs; an API key's org is the key's
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,19 @@ def _identity_of_api_key(token: str) -> Identity:
     return Identity(org_id=api_key["orgId"], role=api_key["role"], api_key_name=api_key["name"])
 
 
+def _org_of(user: dict) -> int:
+    """The org a user's request acts in: the one its X-Grafana-Org-Id header names (Grafana 5+; grafana-client
+    sends it when given an organization_id), else the user's active org. As in Grafana, a header that is no
+    number (or 0) means the active org, and an org the user does not belong to gives the request no org (0)."""
+    named = request.headers.get(ORG_HEADER, "").strip()
+    org_id = int(named) if named.isascii() and named.isdigit() and len(named) <= 18 else 0
+    if org_id == 0:
+        return user["orgId"]
+    return org_id if str(org_id) in user["orgs"] else 0
+
+
 def _identity_of_user(user: dict) -> Identity:
-    org_id = user["orgId"]
+    org_id = _org_of(user)
     return Identity(org_id=org_id, role=user["orgs"].get(str(org_id), ""), user_id=user["id"],
                     login=user["login"], is_server_admin=user["isGrafanaAdmin"])
 

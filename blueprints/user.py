@@ -93,13 +93,17 @@ def list_user_orgs():
     return orgs_of(_caller())
 
 
+def make_active_org(user: dict | None, org_id: str):
+    """Make org_id (as the path gave it) the user's active org; they must belong to it."""
+    if user is None or org_id not in user["orgs"] or store().orgs.get(int(org_id)) is None:
+        raise Unauthorized("Not a valid organization")  # Grafana answers 401 here, not 403
+    store().users.update(user["id"], orgId=int(org_id))
+    return json_response({"message": "Active organization changed"})
+
+
 @bp.post("/api/user/using/<org_id>")
 @signed_in
 def switch_org(org_id: str):
     """Make another of the caller's orgs the active one."""
     identity = current_identity()
-    user = store().users.get(identity.user_id) if identity.user_id else None
-    if user is None or org_id not in user["orgs"] or store().orgs.get(int(org_id)) is None:
-        raise Unauthorized("Not a valid organization")  # Grafana answers 401 here, not 403
-    store().users.update(user["id"], orgId=int(org_id))
-    return json_response({"message": "Active organization changed"})
+    return make_active_org(store().users.get(identity.user_id) if identity.user_id else None, org_id)

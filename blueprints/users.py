@@ -8,7 +8,7 @@ from .decorators import body, check_first, query
 from .errors import NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
-from .user import orgs_of, profile, update_profile, update_schema
+from .user import make_active_org, orgs_of, profile, update_profile, update_schema
 
 bp = ApiBlueprint("users", __name__)
 search_schema = UserSearchSchema()
@@ -82,3 +82,10 @@ def update_user(user_id: int, body: dict):
 def list_orgs_of_user(user_id: int):
     """The orgs a user belongs to, with their role in each."""
     return orgs_of(existing_user(user_id))
+
+
+@bp.post("/api/users/<int:user_id>/using/<org_id>")
+@role_required(SERVER_ADMIN)
+def switch_org_of_user(user_id: int, org_id: str):
+    """Make another of a user's orgs their active one."""
+    return make_active_org(existing_user(user_id), org_id)

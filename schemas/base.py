@@ -1,8 +1,11 @@
 """What every schema shares: unknown fields are ignored (Grafana's binding ignores them, and clients send
-fields we do not model), and query-string integers parse the way Grafana parses them."""
+fields we do not model), null is read as Grafana's binding reads it, and query-string integers parse the way
+Grafana parses them."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields
+from collections.abc import Mapping
+
+from marshmallow import EXCLUDE, Schema, fields, pre_load
 
 ORG_ROLES = ("Viewer", "Editor", "Admin")
 FIFTY_YEARS = 50 * 365 * 24 * 3600  # Grafana's "never" for snapshots, and our longest lifetime for anything
@@ -11,6 +14,16 @@ FIFTY_YEARS = 50 * 365 * 24 * 3600  # Grafana's "never" for snapshots, and our l
 class BaseSchema(Schema):
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def null_is_left_out(self, data, **kwargs):
+        """Go's JSON binding reads null as the zero value, and clients fill what they lack with null (grafana-client's
+        models do): on a field that takes no null, null counts as left out, so its default applies and a required
+        field is still missing."""
+        if not isinstance(data, Mapping):
+            return data
+        nullable = {field.data_key or name for name, field in self.load_fields.items() if field.allow_none}
+        return {key: value for key, value in data.items() if value is not None or key in nullable}
 
 
 class QueryInteger(fields.Integer):

@@ -305,6 +305,41 @@ def test_admin_key_may_list_keys(client):
     assert [listed["name"] for listed in response.get_json()] == ["backup-tool"]
 
 
+# --- the org a request acts in ------------------------------------------------------------------------------
+
+@pytest.fixture
+def second_org(client) -> int:
+    """An org the admin belongs to as Admin besides the main org (where they stay active)."""
+    return client.post("/api/orgs", json={"name": "Second"}, headers=ADMIN).get_json()["orgId"]
+
+
+def test_the_org_header_picks_another_of_the_users_orgs_for_one_request(client, second_org):
+    in_second = {**ADMIN, "X-Grafana-Org-Id": str(second_org)}
+    assert client.get("/api/org", headers=in_second).get_json()["name"] == "Second"
+    client.post("/api/auth/keys", json={"name": "made-in-second", "role": "Viewer"}, headers=in_second)
+    assert [key["name"] for key in client.get("/api/auth/keys", headers=in_second).get_json()] == ["made-in-second"]
+    assert client.get("/api/auth/keys", headers=ADMIN).get_json() == []
+    assert client.get("/api/user", headers=in_second).get_json()["orgId"] == 1  # the active org is unchanged
+
+
+def test_the_org_header_naming_an_org_the_user_is_not_in_gives_no_org(client, make_user, second_org):
+    outsider = {**make_user("outsider", "Admin", org_id=1), "X-Grafana-Org-Id": str(second_org)}
+    assert_refused(client.get("/api/org/users", headers=outsider), 403, "Permission denied")
+    assert_refused(client.get("/api/org", headers=outsider), 404, "Organization not found")
+
+
+@pytest.mark.parametrize("header", ["", "0", "two", "-2", "2_0", "9" * 40])
+def test_an_org_header_that_names_no_org_means_the_active_org(client, second_org, header):
+    response = client.get("/api/org", headers={**ADMIN, "X-Grafana-Org-Id": header})
+    assert response.status_code == 200 and response.get_json()["id"] == 1
+
+
+def test_an_api_key_acts_in_its_own_org_whatever_the_header_says(client, make_key, second_org):
+    key = make_key("Admin")
+    response = client.get("/api/org", headers={**bearer(key), "X-Grafana-Org-Id": str(second_org)})
+    assert response.get_json()["id"] == 1
+
+
 # --- request bodies on POST /api/auth/keys ------------------------------------------------------------------
 
 def test_invalid_json_body_is_400_bad_request_data(client):

@@ -135,7 +135,7 @@ def test_data_source_urls_must_be_usable_http_urls(client, url):
 def test_grafana_identity_headers_of_the_caller_never_reach_the_upstream(client, upstream):
     source = add_source(client, upstream.url)
     client.get(f"/api/datasources/proxy/{source}/x",
-               headers={**ADMIN, "X-Grafana-User": "spoof", "X-Grafana-Org-Id": "9", "X-DS-Authorization": "x"})
+               headers={**ADMIN, "X-Grafana-User": "spoof", "X-Grafana-Org-Id": "1", "X-DS-Authorization": "x"})
     forwarded = upstream.seen[-1]["headers"]
     assert not [name for name in forwarded if name.startswith(("x-grafana-", "x-ds-"))]
 

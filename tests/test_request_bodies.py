@@ -115,3 +115,19 @@ def test_callers_below_the_route_hear_403_before_their_body_is_read(client, make
                                           ("PATCH", "/api/orgs/99/users/1"), ("PUT", "/api/datasources/abc")])
 def test_a_path_that_names_nothing_is_404_before_the_body_is_read(client, method, path):
     assert client.open(path, method=method, data=b"{not json", headers=ADMIN).status_code == 404
+
+
+def test_null_counts_as_a_field_left_out(client):
+    created = client.post("/api/admin/users", json={"login": "bob", "password": "secret", "email": None,
+                                                    "name": None}, headers=ADMIN)
+    assert created.status_code == 200, created.get_json()
+    user_id = created.get_json()["id"]
+    assert client.put(f"/api/users/{user_id}", json={"name": "Bob", "theme": None}, headers=ADMIN).status_code == 200
+    user = client.get(f"/api/users/{user_id}", headers=ADMIN).get_json()
+    assert (user["login"], user["email"], user["name"], user["theme"]) == ("bob", "bob", "Bob", "")
+
+
+def test_null_in_a_required_field_is_missing(client):
+    response = client.patch("/api/org/users/1", json={"role": None}, headers=ADMIN)
+    assert response.status_code == 400
+    assert response.get_json() == {"message": "role: Missing data for required field."}

@@ -71,6 +71,26 @@ def test_lookup_get_update_and_orgs_of_a_user(client):
     assert client.get("/api/users/999", headers=ADMIN).get_json() == {"message": "User not found"}
 
 
+def test_admin_switches_a_users_active_org_to_one_they_belong_to(client):
+    user_id = create_user(client, "fay")
+    org_id = client.post("/api/orgs", json={"name": "Ops"}, headers=ADMIN).get_json()["orgId"]
+    client.post(f"/api/orgs/{org_id}/users", json={"loginOrEmail": "fay", "role": "Editor"}, headers=ADMIN)
+    response = client.post(f"/api/users/{user_id}/using/{org_id}", headers=ADMIN)
+    assert response.get_json() == {"message": "Active organization changed"}
+    assert client.get("/api/user", headers=basic("fay", "secret1")).get_json()["orgId"] == org_id
+    assert client.get("/api/user", headers=ADMIN).get_json()["orgId"] == 1
+
+
+@pytest.mark.parametrize("org_id", ["2", "99", "abc"])
+def test_admin_cannot_switch_a_user_to_an_org_they_are_not_in(client, org_id):
+    user_id = create_user(client, "gus")
+    client.post("/api/orgs", json={"name": "Ops"}, headers=ADMIN)
+    response = client.post(f"/api/users/{user_id}/using/{org_id}", headers=ADMIN)
+    assert response.status_code == 401 and response.get_json() == {"message": "Not a valid organization"}
+    assert client.get(f"/api/users/{user_id}", headers=ADMIN).get_json()["orgId"] == 1
+    assert client.post("/api/users/999/using/1", headers=ADMIN).get_json() == {"message": "User not found"}
+
+
 def test_admin_sets_a_password(client):
     user_id = create_user(client, "eli")
     assert client.put(f"/api/admin/users/{user_id}/password", json={"password": "n3w-one"},
@@ -125,7 +145,7 @@ def test_settings_show_every_section_with_secrets_masked(make_app):
 
 @pytest.mark.parametrize("method, path", [("GET", "/api/users"), ("GET", "/api/users/1"),
                                           ("GET", "/api/admin/settings"), ("POST", "/api/admin/users"),
-                                          ("DELETE", "/api/admin/users/1")])
+                                          ("DELETE", "/api/admin/users/1"), ("POST", "/api/users/1/using/1")])
 def test_user_administration_is_for_server_admins(client, make_user, make_key, method, path):
     for headers in (make_user("orgadmin", "Admin"), bearer(make_key("Admin"))):
         assert client.open(path, method=method, json={}, headers=headers).status_code == 403

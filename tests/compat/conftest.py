@@ -7,11 +7,21 @@ from pathlib import Path
 
 import pytest
 from conftest import free_port, serve
+from flask import Flask
+from grafana_api.grafana_api import GrafanaClientError as FaceClientError
 from grafana_api.grafana_face import GrafanaFace
 from grafana_client import GrafanaApi
+from grafana_client.client import GrafanaClientError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dashboards"
 REAL_WORLD = sorted(path.name for path in FIXTURES.glob("*.json"))
+# A refusal (4xx) as either client raises it.
+CLIENT_ERRORS = (GrafanaClientError, FaceClientError)
+
+
+def raw(api):
+    """Either client's own request runner (`.GET("/org")` and so on, relative to /api), for calls it does not wrap."""
+    return api.client if isinstance(api, GrafanaApi) else api.api
 
 
 def real_world(name: str) -> dict:
@@ -19,10 +29,20 @@ def real_world(name: str) -> dict:
 
 
 @pytest.fixture
-def server(make_app) -> Iterator[str]:
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def served_app(make_app, port) -> Flask:
+    """The app `server` serves: tests reach its store only to set up what would be slow through the API."""
+    return make_app(DASHSNAP_ROOT_URL=f"http://127.0.0.1:{port}/")
+
+
+@pytest.fixture
+def server(served_app, port) -> Iterator[str]:
     """The base url of a dashsnap on a loopback port, its root_url matching, with the default admin:admin."""
-    port = free_port()
-    url, stop = serve(make_app(DASHSNAP_ROOT_URL=f"http://127.0.0.1:{port}/"), port)
+    url, stop = serve(served_app, port)
     yield url
     stop()
 
@@ -30,11 +50,16 @@ def server(make_app) -> Iterator[str]:
 @pytest.fixture
 def connect(server) -> Iterator[Callable[..., GrafanaApi]]:
     """grafana-client, connected the way its README shows: the url and a (login, password) pair, an API key,
-    or None for anonymous. Its connection pool is closed after the test."""
+    or None for anonymous; with an organization_id, through its constructor, which takes one. Its connection
+    pool is closed after the test."""
     made: list[GrafanaApi] = []
 
-    def make(credential=("admin", "admin")) -> GrafanaApi:
-        made.append(GrafanaApi.from_url(server, credential=credential))
+    def make(credential=("admin", "admin"), organization_id: int | None = None) -> GrafanaApi:
+        if organization_id is None:
+            made.append(GrafanaApi.from_url(server, credential=credential))
+        else:
+            host, port = server.removeprefix("http://").split(":")
+            made.append(GrafanaApi(credential, host=host, port=int(port), organization_id=organization_id))
         return made[-1]
 
     yield make
@@ -60,12 +85,48 @@ def keyed(connect, admin_key) -> GrafanaApi:
 
 
 @pytest.fixture
-def face(server) -> Iterator[GrafanaFace]:
-    """grafana-api (the older client), signed in as the server admin with a password."""
+def connect_face(server) -> Iterator[Callable[..., GrafanaFace]]:
+    """grafana-api (the older client), connected with a (login, password) pair or an API key."""
     host, port = server.removeprefix("http://").split(":")
-    api = GrafanaFace(auth=("admin", "admin"), host=host, port=int(port), protocol="http")
-    yield api
-    api.api.s.close()
+    made: list[GrafanaFace] = []
+
+    def make(credential=("admin", "admin")) -> GrafanaFace:
+        made.append(GrafanaFace(auth=credential, host=host, port=int(port), protocol="http"))
+        return made[-1]
+
+    yield make
+    for api in made:
+        api.api.s.close()
+
+
+@pytest.fixture
+def face(connect_face) -> GrafanaFace:
+    """grafana-api signed in as the server admin with a password."""
+    return connect_face()
+
+
+@pytest.fixture(params=["grafana-client", "grafana-api"])
+def sign_in(request, connect, connect_face) -> Callable:
+    """Each client in turn: `sign_in(credential)` connects it. Both name their account calls alike
+    (`organization`, `organizations`, `users`, `user`, `admin`)."""
+    return connect if request.param == "grafana-client" else connect_face
+
+
+@pytest.fixture
+def api(sign_in):
+    """Each client in turn, signed in as the server admin with a password."""
+    return sign_in(("admin", "admin"))
+
+
+@pytest.fixture
+def create_user(grafana) -> Callable[..., int]:
+    """Create a user through the admin API (a Viewer of the main org, password "secret"); returns its id."""
+
+    def create(login: str, password: str = "secret", **fields) -> int:
+        user = {"login": login, "email": f"{login}@example.test", "name": login.title(), "password": password}
+        return grafana.admin.create_user({**user, **fields})["id"]
+
+    return create
 
 
 def generated(title: str = "Service Health", *, tags: tuple[str, ...] = ("generated", "prod"),
