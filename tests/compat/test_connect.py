@@ -29,3 +29,13 @@ def test_a_wrong_password_or_key_is_unauthorized(connect, credential):
 
 def test_grafana_api_signs_in_with_a_password(face):
     assert face.organization.get_current_organization()["name"] == "Main Org."
+
+
+def test_the_clients_leave_the_servers_urllib3_in_place():
+    """grafana-client's urllib3-future must sit beside urllib3, not replace it: the server is tested on what it
+    ships with (requirements-test.txt builds it from source for this)."""
+    from importlib.metadata import version
+
+    import urllib3
+
+    assert urllib3.__version__ == version("urllib3")
