@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from .context import settings
 from .wire import load, query_args, request_object
@@ -44,7 +44,12 @@ def body(schema: Schema, *, forms: bool = False) -> Callable[[Callable], Callabl
 
 
 def query(schema: Schema) -> Callable[[Callable], Callable]:
-    """Load the query string through schema and pass it to the view as `query=`."""
+    """Load the query string through schema and pass it to the view as `query=`. Its booleans and integers must
+    be the query kinds, which read values as Grafana does (`True`, `1`; "invalid means 0"), not JSON's."""
+    loose = [name for name, field in schema.fields.items()
+             if type(field) in (fields.Boolean, fields.Integer)]
+    if loose:
+        raise TypeError(f"{type(schema).__name__}: use QueryBoolean or QueryInteger for {', '.join(loose)}")
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)

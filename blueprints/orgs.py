@@ -35,11 +35,11 @@ def _may_create_orgs() -> None:
 @role_required(SERVER_ADMIN)
 @query(search_schema)
 def list_orgs(query: dict):
-    """Every org, or those whose name starts with `query`, or the one named `name`."""
+    """Every org, or those whose name starts with `query`, `perpage` per `page`; or the one named `name`."""
     if query["name"]:
         org = store().orgs.find_by_name(query["name"])
         return json_response([{"id": org["id"], "name": org["name"]}] if org else [])
-    return json_response(store().orgs.search(query["query"]))
+    return json_response(store().orgs.search(query["query"], limit=query["limit"], offset=query["offset"]))
 
 
 @bp.post("/api/orgs")

@@ -13,7 +13,6 @@ from .user import make_active_org, orgs_of, profile, update_profile, update_sche
 bp = ApiBlueprint("users", __name__)
 search_schema = UserSearchSchema()
 lookup_schema = UserLookupSchema()
-DEFAULT_PER_PAGE = 1000
 USER_NOT_FOUND = "User not found"
 
 
@@ -24,19 +23,12 @@ def existing_user(user_id: int) -> dict:
     return user
 
 
-def _page(query: dict) -> tuple[int, int]:
-    """The page (from 1) and the users per page the query asks for."""
-    per_page = query["perpage"] if query["perpage"] > 0 else DEFAULT_PER_PAGE
-    return max(query["page"], 1), per_page
-
-
 @bp.get("/api/users")
 @role_required(SERVER_ADMIN)
 @query(search_schema)
 def list_users(query: dict):
     """Users by login, `perpage` per `page`; a page past the last is empty, so paging clients stop."""
-    page, per_page = _page(query)
-    return json_response(store().users.search(query["query"], limit=per_page, offset=(page - 1) * per_page))
+    return json_response(store().users.search(query["query"], limit=query["limit"], offset=query["offset"]))
 
 
 @bp.get("/api/users/search")
@@ -44,10 +36,9 @@ def list_users(query: dict):
 @query(search_schema)
 def search_users(query: dict):
     """A page of users with the total count."""
-    page, per_page = _page(query)
-    users = store().users.search(query["query"], limit=per_page, offset=(page - 1) * per_page)
-    return json_response({"totalCount": store().users.count(query["query"]), "users": users, "page": page,
-                          "perPage": per_page})
+    users = store().users.search(query["query"], limit=query["limit"], offset=query["offset"])
+    return json_response({"totalCount": store().users.count(query["query"]), "users": users,
+                          "page": query["page"], "perPage": query["perpage"]})
 
 
 @bp.get("/api/users/lookup")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .base import FIFTY_YEARS, ORG_ROLES, BaseSchema
+from .base import FIFTY_YEARS, ORG_ROLES, BaseSchema, QueryBoolean
 
 
 class ApiKeyCreateSchema(BaseSchema):
@@ -15,4 +15,4 @@ class ApiKeyCreateSchema(BaseSchema):
 
 
 class ApiKeyListQuerySchema(BaseSchema):
-    include_expired = fields.Boolean(data_key="includeExpired", load_default=False)
+    include_expired = QueryBoolean(data_key="includeExpired", load_default=False)

@@ -1,11 +1,11 @@
 """What every schema shares: unknown fields are ignored (Grafana's binding ignores them, and clients send
-fields we do not model), null is read as Grafana's binding reads it, and query-string integers parse the way
-Grafana parses them."""
+fields we do not model), null is read as Grafana's binding reads it, query-string integers and booleans parse the way
+Grafana parses them, and lists page the way Grafana pages them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load
+from marshmallow import EXCLUDE, Schema, fields, post_load, pre_load
 
 ORG_ROLES = ("Viewer", "Editor", "Admin")
 FIFTY_YEARS = 50 * 365 * 24 * 3600  # Grafana's "never" for snapshots, and our longest lifetime for anything
@@ -40,10 +40,30 @@ class QueryInteger(fields.Integer):
 
 
 class QueryBoolean(fields.Boolean):
-    """Booleans in query strings arrive as true, True or 1 (grafana-api sends `starred=True`)."""
+    """Booleans in query strings as Grafana reads them (Go's ParseBool, an error meaning false): true, True, 1
+    and the like are true (grafana-api sends `starred=True`), anything else false."""
 
-    truthy = {"true", "True", "TRUE", "1", "yes", "on"}
-    falsy = {"false", "False", "FALSE", "0", "no", "off", ""}
+    truthy = {"true", "True", "TRUE", "t", "T", "1", "yes", "on"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return value in self.truthy
+
+
+class PagedQuerySchema(BaseSchema):
+    """`perpage` items per `page` (from 1), as Grafana's user and org lists take them. A page past the last is
+    empty, so clients that page until an empty answer stop."""
+
+    DEFAULT_PER_PAGE = 1000
+
+    perpage = QueryInteger(load_default=0)
+    page = QueryInteger(load_default=0)
+
+    @post_load
+    def window(self, data, **kwargs):
+        """Adds `limit` and `offset` for the store, and settles `page` and `perpage` (0 or less: the defaults)."""
+        data["perpage"] = data["perpage"] if data["perpage"] > 0 else self.DEFAULT_PER_PAGE
+        data["page"] = max(data["page"], 1)
+        return {**data, "limit": data["perpage"], "offset": (data["page"] - 1) * data["perpage"]}
 
 
 class ErrorSchema(BaseSchema):

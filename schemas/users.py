@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from .base import BaseSchema, QueryInteger
+from .base import BaseSchema, PagedQuerySchema
 
 MIN_PASSWORD_LENGTH = 4
 # Logins and emails are what people sign in with: no control characters, not blank, no spaces around.
@@ -35,10 +35,8 @@ class PasswordChangeSchema(BaseSchema):
             raise ValidationError("New password and its confirmation do not match", "confirmNew")
 
 
-class UserSearchSchema(BaseSchema):
+class UserSearchSchema(PagedQuerySchema):
     query = fields.String(load_default="")
-    perpage = QueryInteger(load_default=0)
-    page = QueryInteger(load_default=0)
 
 
 class UserLookupSchema(BaseSchema):

@@ -61,10 +61,10 @@ class OrgStore:
         rows = self._documents.select("name_folded = ?", (name.casefold(),), columns="id")
         return self.get(rows[0]["id"]) if rows else None
 
-    def search(self, query: str = "", limit: int = 1000) -> list[dict[str, Any]]:
+    def search(self, query: str = "", *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
         """Orgs whose name starts with query (case-insensitive), by id: {id, name}."""
         return self._documents.select("substr(name_folded, 1, ?) = ?", (len(query.casefold()), query.casefold()),
-                                      order_by="id", limit=limit, columns="id, name")
+                                      order_by="id", limit=limit, offset=offset, columns="id, name")
 
     def delete(self, org_id: int) -> bool:
         return self._documents.delete(self._path(org_id))

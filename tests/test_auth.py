@@ -235,11 +235,19 @@ def test_expired_key_is_not_listed(expired_key):
     assert client.get("/api/auth/keys", headers=ADMIN).get_json() == []
 
 
-def test_expired_key_is_listed_with_include_expired(expired_key):
+@pytest.mark.parametrize("value", ["true", "True", "1"])
+def test_expired_key_is_listed_with_include_expired(expired_key, value):
     client, _ = expired_key
-    listed = client.get("/api/auth/keys?includeExpired=true", headers=ADMIN).get_json()
+    listed = client.get(f"/api/auth/keys?includeExpired={value}", headers=ADMIN).get_json()
     assert [key["name"] for key in listed] == ["short-lived"]
     assert "expiration" in listed[0]
+
+
+@pytest.mark.parametrize("value", ["", "false", "maybe"])
+def test_include_expired_reads_anything_else_as_false(expired_key, value):
+    client, _ = expired_key
+    response = client.get(f"/api/auth/keys?includeExpired={value}", headers=ADMIN)
+    assert (response.status_code, response.get_json()) == (200, [])
 
 
 # --- deleting keys ------------------------------------------------------------------------------------------

@@ -57,6 +57,15 @@ def test_list_and_look_up_orgs(client):
         assert client.get(path, headers=ADMIN).get_json() == {"message": "Organization not found"}
 
 
+def test_orgs_page_until_an_empty_page(client):
+    for name in ("B", "C", "D", "E"):
+        new_org(client, name)
+    pages = [[org["name"] for org in client.get(f"/api/orgs?perpage=2&page={page}", headers=ADMIN).get_json()]
+             for page in (1, 2, 3, 4)]
+    assert pages == [["Main Org.", "B"], ["C", "D"], ["E"], []]
+    assert len(client.get("/api/orgs?perpage=0&page=x", headers=ADMIN).get_json()) == 5
+
+
 def test_rename_an_org(client):
     org_id = new_org(client, "Lab")
     assert client.put(f"/api/orgs/{org_id}", json={"name": "Workshop"}, headers=ADMIN).get_json() == {
