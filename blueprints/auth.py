@@ -24,6 +24,7 @@ SERVER_ADMIN = "ServerAdmin"
 INVALID_LOGIN = "Invalid username or password"
 SESSION_COOKIE = "grafana_session"
 ORG_HEADER = "X-Grafana-Org-Id"  # a user's request in another of their orgs; an API key's org is the key's
+NOT_A_MEMBER = f"You are not a member of the organization {ORG_HEADER} names"
 
 
 @dataclass(frozen=True)
@@ -57,12 +58,15 @@ def _identity_of_api_key(token: str) -> Identity:
 def _org_of(user: dict) -> int:
     """The org a user's request acts in: the one its X-Grafana-Org-Id header names (Grafana 5+; grafana-client
     sends it when given an organization_id), else the user's active org. As in Grafana, a header that is no
-    number (or 0) means the active org, and an org the user does not belong to gives the request no org (0)."""
+    number (or 0) means the active org. An org the user does not belong to is refused (Grafana would let the
+    request act there with no role, which still creates snapshots)."""
     named = request.headers.get(ORG_HEADER, "").strip()
     org_id = int(named) if named.isascii() and named.isdigit() and len(named) <= 18 else 0
     if org_id == 0:
         return user["orgId"]
-    return org_id if str(org_id) in user["orgs"] else 0
+    if str(org_id) not in user["orgs"]:
+        raise Forbidden(NOT_A_MEMBER)
+    return org_id
 
 
 def _identity_of_user(user: dict) -> Identity:

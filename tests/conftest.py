@@ -161,7 +161,7 @@ class RecordingServer:
         class Server(http.server.ThreadingHTTPServer):
             # Handler threads are joined on close, so none outlives its test; a client that gave up (a proxy
             # timeout test) is expected, not an error. Printing its traceback from a thread while the next test
-            # builds an app trips a CPython 3.11 race in ast.parse (gh-106905).
+            # builds an app trips a CPython 3.11 race in ast.parse.
             daemon_threads = False
 
             def handle_error(self, request, client_address):

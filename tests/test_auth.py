@@ -330,10 +330,13 @@ def test_the_org_header_picks_another_of_the_users_orgs_for_one_request(client, 
     assert client.get("/api/user", headers=in_second).get_json()["orgId"] == 1  # the active org is unchanged
 
 
-def test_the_org_header_naming_an_org_the_user_is_not_in_gives_no_org(client, make_user, second_org):
+def test_the_org_header_naming_an_org_the_user_is_not_in_is_refused(client, make_user, second_org):
     outsider = {**make_user("outsider", "Admin", org_id=1), "X-Grafana-Org-Id": str(second_org)}
-    assert_refused(client.get("/api/org/users", headers=outsider), 403, "Permission denied")
-    assert_refused(client.get("/api/org", headers=outsider), 404, "Organization not found")
+    message = "You are not a member of the organization X-Grafana-Org-Id names"
+    assert_refused(client.get("/api/org/users", headers=outsider), 403, message)
+    assert_refused(client.get("/api/org", headers=outsider), 403, message)
+    assert_refused(client.post("/api/snapshots", json={"dashboard": {"title": "x"}}, headers=outsider), 403, message)
+    assert client.get("/api/dashboard/snapshots", headers=ADMIN).get_json() == []
 
 
 @pytest.mark.parametrize("header", ["", "0", "two", "-2", "2_0", "9" * 40])

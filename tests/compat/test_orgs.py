@@ -68,13 +68,14 @@ def test_grafana_client_given_an_organization_id_works_in_that_org(grafana, conn
     assert grafana.organization.get_current_organization()["id"] == 1
 
 
-def test_grafana_client_given_an_org_it_is_not_in_has_no_org_there(grafana, connect, create_user):
+def test_grafana_client_given_an_org_it_is_not_in_is_refused(grafana, connect, create_user):
     create_user("bob")
     org_id = grafana.organization.create_organization({"name": "Ops"})["orgId"]
     outsider = connect(("bob", "secret"), organization_id=org_id)
     with pytest.raises(CLIENT_ERRORS) as refused:
         outsider.organization.get_current_organization()
-    assert refused.value.status_code == 404
+    assert refused.value.status_code == 403
+    assert refused.value.response == {"message": "You are not a member of the organization X-Grafana-Org-Id names"}
     assert connect(("bob", "secret")).organization.get_current_organization()["id"] == 1
 
 
