@@ -539,12 +539,88 @@
     body.append(box);
   }
 
-  /** The text an HTML text panel shows, without its markup: parsed into an inert document (no scripts run, nothing
-   * loads) and only read from, never inserted. */
+  // An HTML text panel's markup is read here as a string and never given to the browser's HTML parser: since
+  // Chromium 156 even an inert document (a parsed string, a template) checks each event-handler attribute it parses,
+  // such as onerror, against the page's CSP. The reading is one pass, with no backtracking pattern that a hostile
+  // snapshot could make slow.
+  // Elements whose content a browser does not show as text (read to their end tag).
+  const HIDDEN_ELEMENTS = new Set(["script", "style", "template", "title", "noscript", "iframe", "noembed",
+    "noframes"]);
+  // Tags that end a line of text (at their end tag; <br> where it stands).
+  const LINE_ENDS = new Set(["br", "/p", "/div", "/li", "/tr", "/pre", "/blockquote", "/table", "/ul", "/ol",
+    "/dl", "/dt", "/dd", "/h1", "/h2", "/h3", "/h4", "/h5", "/h6"]);
+  const CHARACTER_REFERENCES = /&(#[xX][0-9a-fA-F]{1,8}|#[0-9]{1,8}|[a-zA-Z][a-zA-Z0-9]{0,31});/g;
+  const NAMED_CHARACTERS = {amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0", copy: "\u00a9",
+    reg: "\u00ae", trade: "\u2122", hellip: "\u2026", mdash: "\u2014", ndash: "\u2013", lsquo: "\u2018",
+    rsquo: "\u2019", ldquo: "\u201c", rdquo: "\u201d", laquo: "\u00ab", raquo: "\u00bb", bull: "\u2022",
+    middot: "\u00b7", deg: "\u00b0", plusmn: "\u00b1", times: "\u00d7", divide: "\u00f7", micro: "\u00b5",
+    para: "\u00b6", sect: "\u00a7", euro: "\u20ac", pound: "\u00a3", yen: "\u00a5", cent: "\u00a2",
+    larr: "\u2190", rarr: "\u2192", uarr: "\u2191", darr: "\u2193", harr: "\u2194", le: "\u2264", ge: "\u2265",
+    ne: "\u2260", infin: "\u221e", check: "\u2713", shy: "\u00ad", ensp: "\u2002", emsp: "\u2003",
+    thinsp: "\u2009"};
+
+  /** A character reference's character; a named one we do not know stays as it is written. */
+  function referencedCharacter(reference, name) {
+    if (name[0] !== "#") return Object.hasOwn(NAMED_CHARACTERS, name) ? NAMED_CHARACTERS[name] : reference;
+    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    const valid = code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff);
+    return valid ? String.fromCodePoint(code) : "\ufffd";
+  }
+
+  /** Where the tag opening at `start` ends (just past its ">"; quoted attribute values may hold ">"), or the
+   * markup's length when it never does. */
+  function tagEnd(html, start) {
+    for (let at = start + 1; at < html.length; at++) {
+      const character = html[at];
+      if (character === ">") return at + 1;
+      if (character === '"' || character === "'") {
+        const closing = html.indexOf(character, at + 1);
+        if (closing < 0) return html.length;
+        at = closing;
+      }
+    }
+    return html.length;
+  }
+
+  /** Just past the end tag of `name` at or after `from` (any case, as HTML reads it), or the markup's length. */
+  function endTagEnd(html, name, from) {
+    const endTag = new RegExp(`</${name}[\\s/>]`, "ig");
+    endTag.lastIndex = from;
+    const found = endTag.exec(html);
+    return found ? tagEnd(html, found.index) : html.length;
+  }
+
+  /** The text an HTML text panel shows: its markup dropped, with what hidden elements (scripts, styles, ...)
+   * hold; a line break for <br> and at the end of each block; its character references decoded. */
   function textOfHtml(html) {
-    const parsed = new DOMParser().parseFromString(html, "text/html");
-    parsed.querySelectorAll("script, style, template").forEach((node) => node.remove());
-    return (parsed.body.textContent || "").replace(/\n{3,}/g, "\n\n").trim();
+    const pieces = [];
+    const pushText = (text) => pieces.push(text.replace(CHARACTER_REFERENCES, referencedCharacter));
+    let at = 0;
+    while (at < html.length) {
+      const open = html.indexOf("<", at);
+      if (open < 0) {
+        pushText(html.slice(at));
+        break;
+      }
+      pushText(html.slice(at, open));
+      const name = /^<(\/?[a-zA-Z][^\s/>]*)/.exec(html.slice(open, open + 64));
+      if (html.startsWith("<!--", open)) {
+        const close = html.indexOf("-->", open + 4);
+        at = close < 0 ? html.length : close + 3;
+      } else if (html[open + 1] === "!" || html[open + 1] === "?") {
+        const close = html.indexOf(">", open);
+        at = close < 0 ? html.length : close + 1;
+      } else if (name) {
+        const tag = name[1].toLowerCase();
+        at = tagEnd(html, open);
+        if (HIDDEN_ELEMENTS.has(tag)) at = endTagEnd(html, tag, at);
+        if (LINE_ENDS.has(tag)) pieces.push("\n");
+      } else {
+        pieces.push("<");
+        at = open + 1;
+      }
+    }
+    return pieces.join("").replace(/\n{3,}/g, "\n\n").trim();
   }
 
   function drawUnsupported(panel, body) {

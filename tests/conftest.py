@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -11,6 +12,18 @@ from pathlib import Path
 import pytest
 from dashsnap.app import create_app
 from waitress.server import create_server
+
+# Debian's Chromium, which the browser tests drive (tests marked `browser`).
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_report_header(config) -> str:
+    """The Chromium the browser tests run on: its releases change what a page may do under its CSP."""
+    if not CHROMIUM.exists():
+        return f"chromium: {CHROMIUM} is missing (the browser tests fail)"
+    # stdout only: Debian's launcher script prints shell noise on stderr.
+    version = subprocess.run([str(CHROMIUM), "--version"], capture_output=True, text=True, timeout=60).stdout
+    return f"chromium: {version.strip() or 'no version (it printed nothing)'} at {CHROMIUM}"
 
 
 def basic(login: str = "admin", password: str = "admin") -> dict[str, str]:

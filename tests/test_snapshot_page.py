@@ -16,6 +16,7 @@ from flask import Flask
 from html_page import Page
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dashboards"
+STATIC = Path(__file__).parent.parent / "static"
 HOSTILE = "<img src=x onerror=alert(1)>"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -106,6 +107,15 @@ def test_the_page_has_no_inline_script_or_style(client):
     assert "style" not in [tag for tag, _ in page.elements]
     assert not [attributes for _, attributes in page.elements
                 if "style" in attributes or any(name.startswith("on") for name in attributes)]
+
+
+def test_the_page_script_never_hands_snapshot_content_to_an_html_parser():
+    """Everything in a snapshot is untrusted: the script writes text and attributes only. An HTML parser, even an
+    inert one (DOMParser, <template>), makes Chromium check each event-handler attribute against the CSP."""
+    script = (STATIC / "snapshot.js").read_text()
+    parsers = ("innerHTML", "outerHTML", "insertAdjacentHTML", "DOMParser", "createContextualFragment",
+               "document.write", "HTMLUnsafe", "srcdoc", "createHTMLDocument", 'createElement("template"')
+    assert [parser for parser in parsers if parser in script] == []
 
 
 def test_the_page_is_sent_with_a_strict_content_security_policy(client):

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ADMIN, serve
+from conftest import ADMIN, CHROMIUM, serve
 from dashsnap.app import DashSnap
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -18,7 +18,6 @@ from snapshot_data import GRAPH_SERIES, TABLE_ROWS, TIMESERIES_SERIES, fixture_d
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent.parent / "test-artifacts"
 HOSTILE_IMG = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_SCRIPT = "<script>window.__pwned=1</script>"
@@ -188,6 +187,26 @@ def test_hostile_titles_legends_and_text_stay_text(server, page):
     markdown, html = page.locator("[data-testid=text-content]").all()
     assert markdown.inner_text() == HOSTILE
     assert html.inner_text() == "bold"  # an HTML text panel shows its text; its script is dropped, never run
+
+
+# An HTML text panel's markup and the text the page shows for it: tags dropped, with what scripts, styles and
+# comments hold; a line for <br> and each block; character references decoded; a ">" inside a quoted attribute.
+HTML_TEXT = ('<h3 class="x">Release &amp; rollback</h3><p>Load &lt; 70&#37; &#x2713; &copy;&nbsp;ops &bogus;</p>'
+             '<a title="1 > 0" onclick="window.__pwned=1">Runbook</a><br><style>p {}</style><!-- <b>old</b> -->'
+             '<SCRIPT type=module>window.__pwned=1</SCRIPT >1 < 2<noscript><img src=x onerror=alert(1)></noscript>')
+HTML_TEXT_SHOWN = "Release & rollback\nLoad < 70% \u2713 \u00a9\u00a0ops &bogus;\nRunbook\n1 < 2"
+
+
+def test_an_html_text_panel_shows_its_text_without_the_browser_parsing_its_markup(server, page):
+    dashboard = {"title": "Notes", "panels": [
+        {"type": "text", "title": "Ops", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 6},
+         "options": {"mode": "html", "content": HTML_TEXT}}]}
+    open_snapshot(server, page, post_snapshot(server, page, dashboard))
+    shown = page.locator("[data-testid=text-content]")
+    assert shown.evaluate("box => box.textContent") == HTML_TEXT_SHOWN
+    assert shown.evaluate("box => box.childElementCount") == 0
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("window.__cspViolations") == [] and page.console_errors == []
 
 
 def test_an_unknown_key_shows_the_not_found_page(server, page):
