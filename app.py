@@ -49,11 +49,15 @@ def _bootstrap_accounts(store: Store, settings: Mapping[str, Any]) -> None:
             pass  # another process bootstrapped the same data dir at the same moment
 
 
-def _sweep_expired_snapshots(store: Store, interval: int) -> None:
-    """Remove expired snapshots now, then every interval seconds in a daemon thread (0: only now)."""
+def _sweep(store: Store) -> None:
     removed = store.snapshots.purge_expired()
     if removed:
-        log.info("removed %d expired snapshots", removed)
+        log.info("removed %d expired snapshot%s", removed, "" if removed == 1 else "s")
+
+
+def _sweep_expired_snapshots(store: Store, interval: int) -> None:
+    """Remove expired snapshots now, then every interval seconds in a daemon thread (0: only now)."""
+    _sweep(store)
     if interval <= 0:
         return
 
@@ -61,7 +65,7 @@ def _sweep_expired_snapshots(store: Store, interval: int) -> None:
         while True:
             time.sleep(interval)
             try:
-                store.snapshots.purge_expired()
+                _sweep(store)
             except Exception:  # a failed sweep must not end the sweeping
                 log.exception("expired snapshot sweep failed")
 

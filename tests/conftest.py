@@ -117,6 +117,47 @@ def serve(app, port: int = 0) -> tuple[str, Callable[[], None]]:
     return f"http://127.0.0.1:{server.effective_port}", stop
 
 
+class ServerProcess:
+    """A dashsnap server in a child process (the command, `python app.py` or the binary), its output copied to
+    log. Made once it listens: it waits for the line the server logs once its socket is bound (no polling)."""
+
+    LISTENING = b" dashsnap on http://"
+
+    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str], log: Path, timeout: float = 60):
+        self.log = log
+        self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self._listening, self._said = threading.Event(), threading.Event()
+        self._copier = threading.Thread(target=self._copy_output, daemon=True)
+        self._copier.start()
+        self._said.wait(timeout)
+        if not self._listening.is_set():
+            self.process.kill()
+            self.stop()
+            raise AssertionError(f"the server did not start: {log.read_text()}")
+
+    def _copy_output(self) -> None:
+        with self.log.open("wb") as log, self.process.stdout as output:
+            for line in output:
+                log.write(line)
+                log.flush()
+                if self.LISTENING in line:
+                    self._listening.set()
+                    self._said.set()
+        self._said.set()  # it ended without listening
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM, then its exit status once it has ended and its output is all in the log."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        finally:
+            self._copier.join(timeout=timeout)
+        return self.process.returncode
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     url, stop = serve(app)

@@ -2,40 +2,27 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
-from conftest import ADMIN, free_port
+from conftest import ADMIN, ServerProcess, free_port
 
 APP = Path(__file__).parent.parent / "app.py"
 
 
-def start(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen, str]:
+def start(tmp_path: Path, *args: str, **env: str) -> tuple[ServerProcess, str]:
     port = free_port()
     environ = {**{k: v for k, v in os.environ.items() if not k.startswith("GF_")},
                "GF_SERVER_HTTP_ADDR": "127.0.0.1", "GF_SERVER_HTTP_PORT": str(port),
                "GF_PATHS_DATA": str(tmp_path / "data"), **env}
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen([sys.executable, str(APP), *args], env=environ, cwd=tmp_path,
-                                   stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 20
-    while time.time() < deadline and process.poll() is None:
-        try:
-            requests.get(f"{url}/api/health", timeout=1)
-            return process, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"app.py did not start: {log.read_text()}")
+    server = ServerProcess([sys.executable, str(APP), *args], cwd=tmp_path, env=environ, log=tmp_path / "server.log")
+    return server, f"http://127.0.0.1:{port}"
 
 
 def test_app_script_serves_with_gf_variables_and_an_ini_file(tmp_path):
     ini = tmp_path / "grafana.ini"
     ini.write_text("[security]\nadmin_password = from-ini\n[snapshots]\nmax_expires = 60\n")
-    process, url = start(tmp_path, "--config", str(ini))
+    server, url = start(tmp_path, "--config", str(ini))
     try:
         assert requests.get(f"{url}/api/auth/keys", headers=ADMIN, timeout=5).status_code == 401
         auth = ("admin", "from-ini")
@@ -47,8 +34,7 @@ def test_app_script_serves_with_gf_variables_and_an_ini_file(tmp_path):
         assert created.json()["url"].startswith(f"http://localhost:{url.rsplit(':', 1)[1]}/dashboard/snapshot/")
         assert (tmp_path / "data" / "secret_key").exists()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 def test_app_script_refuses_a_bad_setting_with_a_clear_message(tmp_path):

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ADMIN, free_port
+from conftest import ADMIN, ServerProcess, free_port
 
 pytestmark = pytest.mark.binary
 ROOT = Path(__file__).parent.parent
@@ -40,33 +39,14 @@ def serving(binary: Path, cwd: Path, *args: str, port: int, **variables: str) ->
     """Run the binary as a server in cwd; yield its url; then stop it and check it exited and cleaned up."""
     unpacked = cwd / "unpacked"
     unpacked.mkdir()
-    log = cwd / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen([str(binary), *args], cwd=cwd, env=_environment(unpacked, **variables),
-                                   stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = ServerProcess([str(binary), *args], cwd=cwd, env=_environment(unpacked, **variables),
+                           log=cwd / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while not _healthy(url):
-            assert process.poll() is None and time.monotonic() < deadline, f"no server: {log.read_text()}"
-            time.sleep(0.2)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    assert process.returncode == -signal.SIGTERM, log.read_text()
+        status = server.stop()
+    assert status == -signal.SIGTERM, server.log.read_text()
     assert list(unpacked.iterdir()) == []
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/api/health", timeout=1).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def test_binary_help_lists_every_command(binary, tmp_path):

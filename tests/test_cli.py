@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import ADMIN, basic, free_port
+from conftest import ADMIN, ServerProcess, basic, free_port
 from dashsnap.cli import main
 
 DASHSNAP = Path(sys.executable).parent / "dashsnap"
@@ -23,23 +23,10 @@ def run(*args: str, input: str | None = None):
     return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
 
-def start(args: list[str], cwd: Path, **env: str) -> subprocess.Popen:
+def start(args: list[str], cwd: Path, **env: str) -> ServerProcess:
     environ = {**{k: v for k, v in os.environ.items() if not k.startswith("GF_")},
                "GF_SERVER_HTTP_ADDR": "127.0.0.1", **env}
-    with (cwd / "server.log").open("wb") as log:
-        return subprocess.Popen([str(DASHSNAP), *args], cwd=cwd, env=environ, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_for(process: subprocess.Popen, url: str, cwd: Path) -> None:
-    deadline = time.time() + 20
-    while time.time() < deadline and process.poll() is None:
-        try:
-            requests.get(f"{url}/api/health", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(f"dashsnap did not start: {(cwd / 'server.log').read_text()}")
+    return ServerProcess([str(DASHSNAP), *args], cwd=cwd, env=environ, log=cwd / "server.log")
 
 
 def round_trip_snapshot(url: str) -> dict:
@@ -60,30 +47,26 @@ def test_help_lists_every_command():
 
 def test_dashsnap_alone_serves_port_3000_settings_with_data_in_the_working_directory(tmp_path):
     port = free_port()
-    process = start([], cwd=tmp_path, GF_SERVER_HTTP_PORT=str(port))
+    server = start([], cwd=tmp_path, GF_SERVER_HTTP_PORT=str(port))
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for(process, url, tmp_path)
         round_trip_snapshot(url)
         assert list((tmp_path / "data" / "snapshots").glob("*/*.json"))
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 def test_serve_options_win_over_the_environment_and_root_url_follows_the_port(tmp_path, data_dir):
     port = free_port()
-    process = start(["serve", "--port", str(port), "--data", str(data_dir)], cwd=tmp_path,
-                    GF_SERVER_HTTP_PORT=str(free_port()), GF_PATHS_DATA=str(tmp_path / "elsewhere"))
+    server = start(["serve", "--port", str(port), "--data", str(data_dir)], cwd=tmp_path,
+                   GF_SERVER_HTTP_PORT=str(free_port()), GF_PATHS_DATA=str(tmp_path / "elsewhere"))
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for(process, url, tmp_path)
         created = round_trip_snapshot(url)
         assert created["url"].startswith(f"http://localhost:{port}/dashboard/snapshot/")
         assert (data_dir / "secret_key").exists() and not (tmp_path / "elsewhere").exists()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
 
 
 def test_a_bad_setting_stops_with_its_name_and_exit_code_2(tmp_path, monkeypatch):
@@ -206,14 +189,12 @@ def test_import_and_reindex_refuse_a_data_dir_a_server_is_running_on(client, tmp
     archive = tmp_path / "backup.tar.gz"
     assert run("export", "--data", str(data_dir), str(archive)).exit_code == 0
     port = free_port()
-    process = start(["serve", "--port", str(port), "--data", str(data_dir)], cwd=tmp_path)
+    server = start(["serve", "--port", str(port), "--data", str(data_dir)], cwd=tmp_path)
     try:
-        wait_for(process, f"http://127.0.0.1:{port}", tmp_path)
         refused_import = run("import", "--data", str(data_dir), "--replace", str(archive))
         refused_reindex = run("reindex", "--data", str(data_dir))
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
     for refused in (refused_import, refused_reindex):
         assert refused.exit_code == 1 and "server is running" in refused.output
     assert not list(data_dir.glob(".replaced-*"))

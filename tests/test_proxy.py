@@ -2,16 +2,18 @@
 import base64
 import json
 import threading
-import time
 
 import pytest
 from conftest import ADMIN, RecordingServer, bearer, free_port
 
+# Set when a test ends: the upstream holds its answers to /api/v1/slow until then (the proxy gives up after 1 s).
+TEST_ENDED = threading.Event()
+
 
 def describe_request(request: dict, url: str) -> tuple[int, dict[str, str], bytes]:
-    """The upstream's answer: JSON naming the request (201 for POST), after 2 s on /api/v1/slow."""
+    """The upstream's answer: JSON naming the request (201 for POST); on /api/v1/slow, once the test has ended."""
     if request["path"].startswith("/api/v1/slow"):
-        time.sleep(2)
+        TEST_ENDED.wait(timeout=30)
     reply = json.dumps({"path": request["path"], "method": request["method"]}).encode()
     return (201 if request["method"] == "POST" else 200,
             {"Content-Type": "application/vnd.test+json", "Set-Cookie": "upstream=1"}, reply)
@@ -19,8 +21,10 @@ def describe_request(request: dict, url: str) -> tuple[int, dict[str, str], byte
 
 @pytest.fixture
 def upstream():
+    TEST_ENDED.clear()
     server = RecordingServer(describe_request)
     yield server
+    TEST_ENDED.set()
     server.close()
 
 

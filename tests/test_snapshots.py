@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -228,12 +230,30 @@ def test_expired_snapshots_are_swept_on_start(make_app, tmp_path):
     assert client.get(f"/api/snapshots/{expiring}").get_json() == {"message": "Snapshot not found"}
 
 
+class Swept(logging.Handler):
+    """Set once the sweeper logs that it removed expired snapshots."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.event = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("removed 1 expired snapshot"):
+            self.event.set()
+
+
 def test_background_sweep_removes_expired_snapshots(make_app, tmp_path):
-    client = make_app(DASHSNAP_CLEANUP_INTERVAL=1).test_client()
-    created(client, expires=1)
-    deadline = time.time() + 10
-    while list((tmp_path / "data" / "snapshots").glob("*/*.json")) and time.time() < deadline:
-        time.sleep(0.2)
+    swept, logger = Swept(), logging.getLogger("dashsnap")
+    logger.addHandler(swept)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        client = make_app(DASHSNAP_CLEANUP_INTERVAL=1).test_client()
+        created(client, expires=1)
+        assert swept.event.wait(timeout=10)
+    finally:
+        logger.removeHandler(swept)
+        logger.setLevel(level)
     assert list((tmp_path / "data" / "snapshots").glob("*/*.json")) == []
 
 
