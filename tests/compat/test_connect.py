@@ -33,9 +33,15 @@ def test_grafana_api_signs_in_with_a_password(face):
 
 def test_the_clients_leave_the_servers_urllib3_in_place():
     """grafana-client's urllib3-future must sit beside urllib3, not replace it: the server is tested on what it
-    ships with (requirements-test.txt builds it from source for this)."""
-    from importlib.metadata import version
+    ships with. The test install builds it from source with URLLIB3_NO_OVERRIDE=1 (see requirements-test.in): no
+    start-up hook that copies it over urllib3, and no urllib3 package of its own."""
+    import site
+    from importlib.metadata import files, version
+    from pathlib import Path
 
     import urllib3
 
     assert urllib3.__version__ == version("urllib3")
+    assert [path for folder in site.getsitepackages() if (path := Path(folder, "urllib3_future.pth")).exists()] == []
+    assert sorted({str(path).split("/")[0] for path in files("urllib3-future") if "/" in str(path)}) == [
+        "urllib3_future", f"urllib3_future-{version('urllib3-future')}.dist-info"]
