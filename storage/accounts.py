@@ -171,9 +171,12 @@ class UserStore:
             self._documents.save(self._path(user_id), user)
         return user
 
-    def _taken(self, field: str, value: str, user_id: int = 0) -> bool:
-        return bool(self._documents.select(f"{field}_folded = ? AND id != ?", (value.casefold(), user_id),
-                                           columns="id"))
+    def _taken(self, value: str, user_id: int = 0) -> bool:
+        """Whether another user signs in with value: logins and emails both name an account at sign-in, so a
+        login may equal no other user's email, and an email no other user's login."""
+        folded = value.casefold()
+        return bool(self._documents.select("(login_folded = ? OR email_folded = ?) AND id != ?",
+                                           (folded, folded, user_id), columns="id"))
 
     def update(self, user_id: int, **changes: Any) -> dict[str, Any] | None:
         """Change fields of a user document (camelCase keys as stored); None when there is no such user.
@@ -183,7 +186,7 @@ class UserStore:
             if user is None:
                 return None
             for field in ("login", "email"):
-                if field in changes and self._taken(field, changes[field], user_id):
+                if field in changes and self._taken(changes[field], user_id):
                     raise Conflict(field)
             user = {**user, **changes, "updated": rfc3339(time.time())}
             self._documents.save(self._path(user_id), user)
@@ -231,7 +234,7 @@ class UserStore:
         """Create a user under the next id; Conflict("login") or Conflict("email") when taken."""
         with self._lock:
             for field, value in (("login", login), ("email", email)):
-                if self._taken(field, value):
+                if self._taken(value):
                     raise Conflict(field)
             now = rfc3339(time.time())
             user = {"id": self._documents.next_id(), "login": login, "email": email, "name": name,

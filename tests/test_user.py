@@ -44,6 +44,20 @@ def test_a_login_or_email_of_another_user_is_409(client, make_user, field):
     assert client.get("/api/user", headers=ADMIN).get_json()["login"] == "admin"
 
 
+@pytest.mark.parametrize("field", ["login", "email"])
+def test_a_user_cannot_take_another_users_sign_in_name(client, make_user, field):
+    """A login or email equal to another user's email or login would sign in as either of them."""
+    carol = make_user("carol")  # email carol@example.test
+    value = {"login": "carol@example.test", "email": "CAROL"}[field]
+    response = client.put("/api/user", json={field: value}, headers=ADMIN)
+    assert response.status_code == 409 and "already exists" in response.get_json()["message"]
+    assert client.get("/api/user", headers=carol).get_json()["login"] == "carol"
+    assert client.get("/api/user", headers=basic("carol@example.test", "secret")).get_json()["login"] == "carol"
+    created = client.post("/api/admin/users", json={"login": "CAROL@example.test", "password": "pass-word-1"},
+                          headers=ADMIN)
+    assert created.status_code == 409
+
+
 def test_login_and_email_cannot_both_be_emptied(client):
     response = client.put("/api/user", json={"login": "", "email": ""}, headers=ADMIN)
     assert response.status_code == 400
