@@ -13,7 +13,7 @@ import time
 
 from flask import Blueprint, Flask, Response, g, request
 
-from .auth import current_identity
+from .auth import caller_name
 from .context import state
 
 log = logging.getLogger("dashsnap.requests")
@@ -40,15 +40,6 @@ def _handler() -> str:
     return _ROUTE_ARGUMENT.sub(lambda argument: "*" if argument[1] == "path" else f":{argument[2]}", route)
 
 
-def _caller() -> str:
-    identity = current_identity()
-    if identity is None:
-        return "anonymous"
-    if identity.api_key_name is not None:
-        return f"api-key:{identity.api_key_name}"
-    return identity.login or "anonymous"
-
-
 def _logfmt(value: str) -> str:
     """A logfmt value: bare when it can be, else quoted and escaped, so that no path can forge a log line."""
     return value if _LOGFMT_BARE.fullmatch(value) else json.dumps(value)
@@ -70,7 +61,7 @@ def _finish(response: Response) -> Response:
     seconds = time.perf_counter() - started
     state().metrics.observe_request(_handler(), _method(), response.status_code, seconds)
     log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(_method()),
-             _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000, _logfmt(_caller()))
+             _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000, _logfmt(caller_name()))
     return response
 
 

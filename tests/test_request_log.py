@@ -48,6 +48,15 @@ def test_callers_without_credentials_are_anonymous(client, logged):
     assert logged()[0]["caller"] == "anonymous"
 
 
+def test_a_signed_in_caller_refused_with_403_is_logged_by_name(client, make_user, make_key, logged):
+    viewer, key = make_user("vera"), make_key("Viewer", name="reader")
+    client.post("/api/auth/keys", json={"name": "k", "role": "Viewer"}, headers=viewer)
+    client.get("/api/org/users", headers={**viewer, "X-Grafana-Org-Id": "7"})  # not a member of org 7
+    client.delete("/api/dashboards/uid/any", headers=bearer(key))
+    assert [(line["status"], line["caller"]) for line in logged()[-3:]] == [
+        ("403", "vera"), ("403", "vera"), ("403", "api-key:reader")]
+
+
 def test_refusals_and_failures_are_logged_once_each(app, client, logged, caplog):
     client.get("/api/dashboard/snapshots")
     client.get("/api/dashboard/snapshots", headers=basic("admin", "wrong-password"))
