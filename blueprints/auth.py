@@ -10,13 +10,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import request
 from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
 
 from .. import security
 from ..schemas.base import ORG_ROLES
 from ..storage.timestamps import seconds
-from .context import settings, state, store
+from .context import settings, signed_in_as, state, store
 from .decorators import annotate
 from .errors import Forbidden, TooManyRequests, Unauthorized
 
@@ -45,16 +45,6 @@ token_auth = HTTPTokenAuth(scheme="Bearer")
 multi_auth = MultiAuth(basic_auth, token_auth)
 
 
-def _signed_in_as(name: str) -> None:
-    """Note who proved who they are, for the request log: a refusal after that (403) still names them."""
-    g.dashsnap_caller = name
-
-
-def caller_name() -> str:
-    """Who the request came from, as the request log names them: a login, `api-key:<name>` or anonymous."""
-    return g.get("dashsnap_caller", "anonymous")
-
-
 def _identity_of_api_key(token: str) -> Identity:
     decoded = security.decode_api_key(token)
     api_key = store().api_keys.find(decoded[2], decoded[1]) if decoded else None
@@ -62,7 +52,7 @@ def _identity_of_api_key(token: str) -> Identity:
         raise Unauthorized("Invalid API key")
     if api_key["expires"] and seconds(api_key["expires"]) <= time.time():
         raise Unauthorized("Expired API key")
-    _signed_in_as(f"api-key:{api_key['name']}")
+    signed_in_as(f"api-key:{api_key['name']}")
     return Identity(org_id=api_key["orgId"], role=api_key["role"], api_key_name=api_key["name"])
 
 
@@ -81,7 +71,7 @@ def _org_of(user: dict) -> int:
 
 
 def _identity_of_user(user: dict) -> Identity:
-    _signed_in_as(user["login"])
+    signed_in_as(user["login"])
     org_id = _org_of(user)
     return Identity(org_id=org_id, role=user["orgs"].get(str(org_id), ""), user_id=user["id"],
                     login=user["login"], is_server_admin=user["isGrafanaAdmin"])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from ..metrics import Metrics
 from ..security import LoginThrottle, PasswordChecker, SessionSigner
@@ -62,3 +62,14 @@ def app_path(path: str) -> str:
 def public_url(path: str) -> str:
     """An absolute url for a path of ours (as Grafana builds them from root_url)."""
     return _root_url().rstrip("/") + state().url_prefix.rstrip("/") + "/" + path.lstrip("/")
+
+
+def signed_in_as(name: str) -> None:
+    """Note that the caller proved who they are (a login, or `api-key:<name>`): the request log names them even
+    when a guard refuses them after that, and bodies are capped as a signed-in caller's."""
+    g.dashsnap_caller = name
+
+
+def caller_name() -> str | None:
+    """Who proved who they are in this request, or None for a caller who has not (anonymous)."""
+    return g.get("dashsnap_caller")

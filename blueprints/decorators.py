@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from .context import settings
+from .context import caller_name, settings
 from .wire import load, query_args, request_object
 
 NOTES = "_openapi"
@@ -28,14 +28,26 @@ def annotations(view: Callable) -> dict[str, Any]:
     return getattr(view, NOTES, {})
 
 
-def body(schema: Schema, *, forms: bool = False) -> Callable[[Callable], Callable]:
+# What a caller who has not signed in may send, where a route does not take more from anyone: parsing builds
+# objects many times the size of their JSON, and nobody should make the server do that before proving who they are.
+ANONYMOUS_MAX_BODY_BYTES = 64 * 1024
+
+
+def body(schema: Schema, *, forms: bool = False, max_bytes: int | None = None,
+         open_to_anonymous: bool = False) -> Callable[[Callable], Callable]:
     """Load the JSON body (size-capped, gunzipped) through schema and pass it to the view as `body=`; with forms,
-    an HTML form's fields go through the same schema (see `wire.request_object`)."""
+    an HTML form's fields go through the same schema (see `wire.request_object`).
+
+    The cap is max_bytes (a route that needs little), else the server's max_body_bytes; a caller who has not
+    signed in gets at most ANONYMOUS_MAX_BODY_BYTES unless the route is open_to_anonymous (public snapshots)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def with_body(*args, **kwargs):
-            data = load(schema, request_object(settings()["DASHSNAP_MAX_BODY_BYTES"], forms=forms))
+            limit = min(max_bytes or settings()["DASHSNAP_MAX_BODY_BYTES"], settings()["DASHSNAP_MAX_BODY_BYTES"])
+            if caller_name() is None and not open_to_anonymous:
+                limit = min(limit, ANONYMOUS_MAX_BODY_BYTES)
+            data = load(schema, request_object(limit, forms=forms))
             return view(*args, body=data, **kwargs)
 
         return annotate(with_body, body=schema, forms=forms)

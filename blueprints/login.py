@@ -25,6 +25,7 @@ FROM_ANOTHER_SITE = "Sign-in refused: the form was sent from another site"
 ENTER_BOTH = "Enter your login (or email) and your password."
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_TARGET = 2048
+LOGIN_MAX_BODY_BYTES = 8 * 1024  # a login, a password and where to go on (MAX_TARGET), with room to spare
 # Browsers drop tabs and newlines from a url (so `/\t/evil.example` is `//evil.example`) and read `\` as `/`.
 _NOT_IN_TARGETS = re.compile(r"[\x00-\x20\x7f\\]")
 
@@ -103,7 +104,7 @@ annotate(sign_in_form, produces="text/html")
 
 
 @bp.post("/login")
-@body(login_schema, forms=True)
+@body(login_schema, forms=True, max_bytes=LOGIN_MAX_BODY_BYTES)
 def log_in(body: dict):
     """Sign in; the answer sets the session cookie (HttpOnly, SameSite=Lax) that signs in later requests.
 

@@ -13,8 +13,7 @@ import time
 
 from flask import Blueprint, Flask, Response, g, request
 
-from .auth import caller_name
-from .context import state
+from .context import caller_name, state
 
 log = logging.getLogger("dashsnap.requests")
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
@@ -61,7 +60,8 @@ def _finish(response: Response) -> Response:
     seconds = time.perf_counter() - started
     state().metrics.observe_request(_handler(), _method(), response.status_code, seconds)
     log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(_method()),
-             _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000, _logfmt(caller_name()))
+             _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000,
+             _logfmt(caller_name() or "anonymous"))
     return response
 
 

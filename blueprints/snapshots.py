@@ -98,7 +98,7 @@ def _signed_in_unless_public_mode() -> None:
 @bp.post("/api/snapshots")
 @optional_auth
 @check_first(_signed_in_unless_public_mode)
-@body(create_schema)
+@body(create_schema, open_to_anonymous=True)  # [snapshots] public_mode: anyone may publish a whole snapshot
 def create_snapshot(body: dict):
     """Create a snapshot; keys are generated unless the caller supplies them."""
     create = _publish_external if body["external"] else _create_local

@@ -131,3 +131,49 @@ def test_null_in_a_required_field_is_missing(client):
     response = client.patch("/api/org/users/1", json={"role": None}, headers=ADMIN)
     assert response.status_code == 400
     assert response.get_json() == {"message": "role: Missing data for required field."}
+
+
+# --- what parsing may build ---------------------------------------------------------------------------------
+
+def _peak_bytes_allocated(send) -> tuple[object, int]:
+    """(send()'s answer, the most memory Python held for it at once beyond what it held before)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        answer = send()
+        return answer, tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_an_unauthenticated_sign_in_cannot_blow_up_memory(make_app):
+    """16 KB of gzip inflate to 16 MiB of `{},` (5.6 million objects): one such sign-in took 800 MB to parse."""
+    client = make_app().test_client()
+    objects = b"[" + b"{}," * (16 * 1024 * 1024 // 3) + b"{}]"
+    bomb = gzip.compress(b'{"user":"x","password":"y","z":' + objects + b"}", compresslevel=9)
+    assert len(bomb) < 64 * 1024
+    response, peak = _peak_bytes_allocated(lambda: client.post(
+        "/login", data=bomb, headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}))
+    assert response.status_code == 413 and "8192 bytes" in response.get_json()["message"]
+    assert peak < 4 * 1024 * 1024
+
+
+def test_an_anonymous_caller_gets_a_small_body_cap_where_the_route_takes_more_from_the_signed_in(make_app):
+    client = make_app().test_client()
+    body = json.dumps({"user": "admin", "password": "admin", "padding": "x" * 70_000}).encode()
+    assert client.post("/login", data=body, content_type="application/json").status_code == 413
+    public = make_app(DASHSNAP_SNAPSHOTS_PUBLIC_MODE=True).test_client()
+    response = public.post("/api/snapshots", data=snapshot_body(100_000), content_type="application/json")
+    assert response.status_code == 200  # [snapshots] public_mode: anyone may publish a whole snapshot
+
+
+def test_a_body_of_more_objects_and_arrays_than_any_snapshot_holds_is_413_before_parsing(make_app):
+    client = make_app().test_client()  # the default 16 MiB cap, signed in
+    assert client.get("/api/user", headers=ADMIN).status_code == 200  # the password check (scrypt) done already
+    body = b'{"dashboard": {"z": [' + b"[]," * 1_000_000 + b"[]]}}"
+    response, peak = _peak_bytes_allocated(lambda: post(client, body))
+    assert response.status_code == 413 and "1000000 JSON objects and arrays" in response.get_json()["message"]
+    assert peak < 32 * 1024 * 1024  # the body and the test client's copies of it; parsed, ~200 MB
