@@ -39,6 +39,8 @@ SETTINGS = [
     Setting("security", "admin_user", "DASHSNAP_ADMIN_USER", str, "admin"),
     Setting("security", "admin_password", "DASHSNAP_ADMIN_PASSWORD", str, "admin"),
     Setting("security", "secret_key", "DASHSNAP_SECRET_KEY", str, ""),
+    Setting("security", "csrf_trusted_origins", "DASHSNAP_CSRF_TRUSTED_ORIGINS", str, ""),
+    Setting("security", "cookie_secure", "DASHSNAP_COOKIE_SECURE", bool, False),
     Setting("snapshots", "enabled", "DASHSNAP_SNAPSHOTS_ENABLED", bool, True),
     Setting("snapshots", "external_enabled", "DASHSNAP_EXTERNAL_ENABLED", bool, False),
     Setting("snapshots", "external_snapshot_url", "DASHSNAP_EXTERNAL_SNAPSHOT_URL", str, ""),

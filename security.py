@@ -16,6 +16,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
@@ -104,10 +105,17 @@ class PasswordChecker:
         return True
 
 
+@dataclass(frozen=True)
+class Session:
+    user_id: int
+    fingerprint: str
+    session_id: str  # revoked one by one at logout (a user document's `revokedSessions`)
+
+
 class SessionSigner:
-    """Session cookies: a signed, timestamped {user id, fingerprint}. The fingerprint covers the password hash
-    and the user's session generation, so a password change or a logout (which moves the generation on) ends
-    every session of that user."""
+    """Session cookies: a signed, timestamped {user id, fingerprint, session id}. The fingerprint covers the
+    password hash and the user's session generation, so a password change (or too many revoked sessions) ends every
+    session of that user; a logout revokes its own session id alone."""
 
     def __init__(self, secret_key: str, max_age_seconds: int):
         self._serializer = URLSafeTimedSerializer(secret_key, salt="dashsnap-session")
@@ -119,18 +127,20 @@ class SessionSigner:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def sign(self, user: dict) -> str:
-        return self._serializer.dumps({"u": user["id"], "p": self._fingerprint(user)})
+        return self._serializer.dumps({"u": user["id"], "p": self._fingerprint(user), "s": secrets.token_urlsafe(16)})
 
-    def user_id(self, cookie: str) -> tuple[int, str] | None:
-        """(user id, password fingerprint) of a valid, unexpired cookie, else None."""
+    def read(self, cookie: str) -> Session | None:
+        """The session of a valid, unexpired cookie, else None."""
         try:
             payload = self._serializer.loads(cookie, max_age=self.max_age)
-            return int(payload["u"]), str(payload["p"])
+            return Session(int(payload["u"]), str(payload["p"]), str(payload["s"]))
         except (BadSignature, ValueError, TypeError, KeyError):
             return None
 
-    def matches(self, fingerprint: str, user: dict) -> bool:
-        return hmac.compare_digest(fingerprint, self._fingerprint(user))
+    def matches(self, session: Session, user: dict) -> bool:
+        """Whether the session is still the user's: same password and generation, and not logged out."""
+        return (hmac.compare_digest(session.fingerprint, self._fingerprint(user))
+                and session.session_id not in user.get("revokedSessions", {}))
 
 
 class LoginThrottle:

@@ -18,13 +18,16 @@ from ..schemas.base import ORG_ROLES
 from ..storage.timestamps import seconds
 from .context import settings, signed_in_as, state, store
 from .decorators import annotate
-from .errors import Forbidden, TooManyRequests, Unauthorized
+from .errors import Forbidden, TooManyRequests, Unauthorized, UnsupportedMediaType
+from .origins import SAFE_METHODS, from_another_origin
 
 SERVER_ADMIN = "ServerAdmin"
 INVALID_LOGIN = "Invalid username or password"
 SESSION_COOKIE = "grafana_session"
 ORG_HEADER = "X-Grafana-Org-Id"  # a user's request in another of their orgs; an API key's org is the key's
 NOT_A_MEMBER = f"You are not a member of the organization {ORG_HEADER} names"
+ORIGIN_NOT_ALLOWED = "origin not allowed"
+JSON_ONLY = "Signed in by the session cookie, a change is sent as JSON (Content-Type: application/json)"
 
 
 @dataclass(frozen=True)
@@ -96,17 +99,33 @@ def sign_in(login: str, password: str) -> dict:
     return user
 
 
+def current_session() -> tuple[dict, security.Session] | None:
+    """(user, session) of the valid session cookie that came with the request, or None."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = state().sessions.read(cookie) if cookie else None
+    user = store().users.get(session.user_id) if session else None
+    return (user, session) if user is not None and state().sessions.matches(session, user) else None
+
+
 def session_user() -> dict | None:
     """The user whose valid session cookie came with the request, or None."""
-    cookie = request.cookies.get(SESSION_COOKIE)
-    session = state().sessions.user_id(cookie) if cookie else None
-    user = store().users.get(session[0]) if session else None
-    return user if user is not None and state().sessions.matches(session[1], user) else None
+    signed_in = current_session()
+    return signed_in[0] if signed_in else None
 
 
 def _identity_of_session() -> Identity | None:
+    """The session cookie's user. A browser sends the cookie with what any page of the same site asks for, so a
+    change it signs in must come from our own pages, and as JSON (no HTML form sends that); Basic auth and API
+    keys, which no page can make a browser send, need neither."""
     user = session_user()
-    return _identity_of_user(user) if user else None
+    if user is None:
+        return None
+    if request.method not in SAFE_METHODS:
+        if from_another_origin():
+            raise Forbidden(ORIGIN_NOT_ALLOWED)
+        if request.mimetype and not request.is_json:
+            raise UnsupportedMediaType(JSON_ONLY)
+    return _identity_of_user(user)
 
 
 def _identity_of_anonymous() -> Identity | None:

@@ -3,15 +3,25 @@ out, and ask whether one is signed in."""
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import Response, redirect, request
 
 from ..schemas.login import LoginSchema
-from .auth import SESSION_COOKIE, current_identity, optional_auth, session_user, sign_in
+from .auth import (
+    ORIGIN_NOT_ALLOWED,
+    SESSION_COOKIE,
+    current_identity,
+    current_session,
+    optional_auth,
+    session_user,
+    sign_in,
+)
 from .context import app_path, settings, state, store, sub_path
 from .decorators import annotate, body
 from .errors import ApiError, BadRequest, Forbidden, Unauthorized, api_error_response
+from .origins import from_another_origin
 from .pages import FORM_PAGE_HEADERS, html_page
 from .responses import json_response
 from .routing import ApiBlueprint
@@ -23,7 +33,6 @@ LOGGED_IN = {"message": "Logged in"}
 JSON_TYPE = "application/json"
 FROM_ANOTHER_SITE = "Sign-in refused: the form was sent from another site"
 ENTER_BOTH = "Enter your login (or email) and your password."
-DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_TARGET = 2048
 LOGIN_MAX_BODY_BYTES = 8 * 1024  # a login, a password and where to go on (MAX_TARGET), with room to spare
 # Browsers drop tabs and newlines from a url (so `/\t/evil.example` is `//evil.example`) and read `\` as `/`.
@@ -44,27 +53,6 @@ def local_target(target: str | None) -> str | None:
 def sign_in_url(next_path: str) -> str:
     """The sign-in form, which goes on to next_path once signed in."""
     return f"{app_path('login')}?{urlencode({'next': next_path})}"
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    try:
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        return scheme, parts.hostname or "", parts.port or DEFAULT_PORTS.get(scheme)
-    except ValueError:
-        return "", "", None
-
-
-def _from_another_site() -> bool:
-    """What the browser says: Sec-Fetch-Site is cross-site, or the Origin it sends with a POST is neither the address
-    the request came to nor root_url's (behind a proxy that terminates TLS, the request itself may say http)."""
-    if request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
-        return True
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return False
-    own = {_origin(request.host_url), _origin(settings()["DASHSNAP_ROOT_URL"] or request.host_url)}
-    return _origin(origin.strip()) not in own
 
 
 def _sign_in_page(status: int = 200, *, message: str = "", user: str = "", target: str | None = None,
@@ -110,8 +98,8 @@ def log_in(body: dict):
 
     The sign-in form sends the same fields form-encoded, with `next`: its answer is a 303 to `next` when that is a
     path of ours, else to the form. A sign-in another site's page could send (any body not labelled
-    application/json) is refused with 403 when the browser says it comes from another site."""
-    if request.mimetype != JSON_TYPE and _from_another_site():
+    application/json) is refused with 403 when the browser says it comes from a page not ours."""
+    if request.mimetype != JSON_TYPE and from_another_origin():
         raise Forbidden(FROM_ANOTHER_SITE)
     user = sign_in(body["user"], body["password"])
     form = sent_form()
@@ -120,19 +108,42 @@ def log_in(body: dict):
     else:
         response = redirect(local_target(form.get("next")) or app_path("login"), 303)
     response.set_cookie(SESSION_COOKIE, state().sessions.sign(user), max_age=state().sessions.max_age,
-                        path=app_path(""), httponly=True, samesite="Lax", secure=request.is_secure)
+                        path=app_path(""), httponly=True, samesite="Lax", secure=_cookie_secure())
     return response
+
+
+def _cookie_secure() -> bool:
+    """Send the cookie over https only: when this request came by https, root_url is https (behind a proxy that
+    ends TLS, the request itself says http), or [security] cookie_secure says so."""
+    root_url = settings()["DASHSNAP_ROOT_URL"]
+    return request.is_secure or root_url.lower().startswith("https:") or settings()["DASHSNAP_COOKIE_SECURE"]
+
+
+def _end_session() -> Response:
+    """End this request's session (a copy of its cookie stops working too, the user's other sessions do not) and
+    go to the sign-in page, as Grafana does."""
+    signed_in = current_session()
+    if signed_in is not None:
+        user, session = signed_in
+        store().users.revoke_session(user["id"], session.session_id, time.time() + state().sessions.max_age)
+    response = redirect(app_path("login"))
+    response.delete_cookie(SESSION_COOKIE, path=app_path(""), httponly=True, samesite="Lax",
+                           secure=_cookie_secure())
+    return response
+
+
+@bp.post("/logout")
+def log_out():
+    """Sign out (the sign-in page's button); refused with 403 when the browser says another page sent it."""
+    if from_another_origin():
+        raise Forbidden(ORIGIN_NOT_ALLOWED)
+    return _end_session()
 
 
 @bp.get("/logout")
-def log_out():
-    """End the session (a copy of the cookie stops working too) and go to the sign-in page, as Grafana does."""
-    user = session_user()
-    if user is not None:
-        store().users.update(user["id"], sessionGeneration=user.get("sessionGeneration", 0) + 1)
-    response = redirect(app_path("login"))
-    response.delete_cookie(SESSION_COOKIE, path=app_path(""), httponly=True, samesite="Lax")
-    return response
+def log_out_by_link():
+    """Sign out by Grafana's link: a page of the same site can load it too, so it ends only this session."""
+    return _end_session()
 
 
 @bp.get("/api/login/ping")

@@ -16,6 +16,9 @@ from .errors import Conflict, Missing
 from .index import Collection, Index
 from .timestamps import rfc3339, seconds
 
+# Logged-out sessions a user document keeps refusing; one more ends all of the user's sessions instead.
+MAX_REVOKED_SESSIONS = 100
+
 
 class OrgStore:
     def __init__(self, root: Path, index: Index):
@@ -191,6 +194,21 @@ class UserStore:
             user = {**user, **changes, "updated": rfc3339(time.time())}
             self._documents.save(self._path(user_id), user)
         return user
+
+    def revoke_session(self, user_id: int, session_id: str, until: float) -> None:
+        """Refuse that session of the user until its cookie would have expired anyway. Past MAX_REVOKED_SESSIONS
+        still standing, every session of the user ends instead (the generation moves on) and the list starts again."""
+        with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                return
+            now = time.time()
+            revoked = {sid: end for sid, end in user.get("revokedSessions", {}).items() if end > now}
+            revoked[session_id] = until
+            changes: dict[str, Any] = {"revokedSessions": revoked}
+            if len(revoked) > MAX_REVOKED_SESSIONS:
+                changes = {"revokedSessions": {}, "sessionGeneration": user.get("sessionGeneration", 0) + 1}
+            self._documents.save(self._path(user_id), {**user, **changes})
 
     def members(self, org_id: int) -> list[dict[str, Any]]:
         """The org's users, by email then login: {userId, login, email, name, role}, from the index alone."""

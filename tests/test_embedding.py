@@ -148,7 +148,7 @@ def test_unknown_api_path_under_the_prefix_answers_dashsnap_404(client):
     ("DELETE", "/grafana/api/search"),
     ("POST", "/grafana/api/snapshots-delete/some-key"),
     ("PUT", "/grafana/login"),
-    ("POST", "/grafana/logout"),
+    ("PATCH", "/grafana/logout"),
     ("DELETE", "/grafana/file/some-dashboard"),
     ("POST", "/grafana/dashboard/snapshot/some-key"),
     ("PUT", "/grafana/public/dashsnap/snapshot.js"),

@@ -1,4 +1,6 @@
 """Sessions (/login, /logout, /api/login/ping) and the slow-down of repeated failed sign-ins."""
+import json
+
 from conftest import ADMIN, basic, bearer
 
 COOKIE = "grafana_session"
@@ -121,3 +123,83 @@ def test_logout_ends_the_session_even_for_a_copy_of_the_cookie(client):
     client.get("/logout")
     client.set_cookie(COOKIE, copy)
     assert client.get("/api/user").status_code == 401
+
+
+# --- cross-site request forgery -----------------------------------------------------------------------------
+
+def test_csrf_from_same_site_origins_is_refused_for_cookie_sessions(client):
+    """A page on another port of the same host is the same site: the browser sends it our SameSite=Lax cookie."""
+    log_in(client)
+    user = {"name": "x", "login": "x", "password": "pass-word-1"}
+    attempts = [
+        client.post("/api/admin/users", data=json.dumps(user), content_type="text/plain",
+                    headers={"Origin": "http://localhost:8080"}),
+        client.post("/api/admin/users", json=user, headers={"Origin": "http://localhost:8080"}),
+        client.post("/api/admin/users", json=user, headers={"Sec-Fetch-Site": "same-site"}),
+        client.post("/api/auth/keys", json={"name": "k", "role": "Admin"}, headers={"Origin": "null"})]
+    assert [(answer.status_code, answer.get_json()) for answer in attempts] == [
+        (403, {"message": "origin not allowed"})] * 4
+    plain = client.post("/api/admin/users", data=json.dumps(user), content_type="text/plain")
+    assert plain.status_code == 415  # no form or no-cors fetch can label its body JSON
+    assert client.get("/api/users/lookup?loginOrEmail=x").status_code == 404
+    assert client.get("/api/user", headers={"Origin": "http://localhost:8080"}).status_code == 200  # reads pass
+
+
+def test_our_own_pages_and_trusted_origins_may_change_things_signed_in_by_the_cookie(make_app):
+    client = make_app(DASHSNAP_CSRF_TRUSTED_ORIGINS="https://grafana.example  tools.example").test_client()
+    log_in(client)
+    # Sec-Fetch-Site: cross-site lets only a listed origin through, not one that merely claims to be ours.
+    statuses = [client.post("/api/dashboards/db", json={"dashboard": {"title": origin}},
+                            headers={"Origin": origin, "Sec-Fetch-Site": "cross-site"}).status_code
+                for origin in ["http://localhost", "https://grafana.example", "http://tools.example:81"]]
+    assert statuses == [403, 200, 200]
+    own = client.post("/api/dashboards/db", json={"dashboard": {"title": "own"}},
+                      headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 200
+
+
+def test_basic_auth_and_api_keys_are_not_held_to_the_origin_rule(client, make_key):
+    log_in(client)  # the cookie comes along, but the credential sent decides
+    foreign = {"Origin": "http://localhost:8080", "Content-Type": "text/plain"}
+    body = json.dumps({"dashboard": {"title": "by curl"}})
+    assert client.post("/api/dashboards/db", data=body, headers={**ADMIN, **foreign}).status_code == 200
+    key = make_key("Editor")
+    assert client.post("/api/dashboards/db", data=body.replace("curl", "key"),
+                       headers={**bearer(key), **foreign}).status_code == 200
+
+
+# --- logout ---------------------------------------------------------------------------------------------------
+
+def test_logout_ends_only_that_session(app):
+    laptop, phone = app.test_client(), app.test_client()
+    log_in(laptop), log_in(phone)
+    laptop.get("/logout")
+    assert laptop.get("/api/user").status_code == 401
+    assert phone.get("/api/user").get_json()["login"] == "admin"
+    phone.post("/logout")
+    assert phone.get("/api/user").status_code == 401
+
+
+def test_logged_out_sessions_stay_refused_as_more_pile_up(app):
+    from dashsnap.storage.accounts import MAX_REVOKED_SESSIONS
+
+    copies = []
+    for _ in range(MAX_REVOKED_SESSIONS + 1):
+        client = app.test_client()
+        log_in(client)
+        copies.append(client.get_cookie(COOKIE).value)
+        client.post("/logout")
+    client = app.test_client()
+    for copy in copies:
+        client.set_cookie(COOKIE, copy)
+        assert client.get("/api/user").status_code == 401
+
+
+# --- the cookie over https ----------------------------------------------------------------------------------
+
+def test_no_secure_cookie_behind_a_tls_proxy_is_fixed(make_app):
+    """Behind a proxy that ends TLS the request says http: root_url, or [security] cookie_secure, tells."""
+    for settings in ({"DASHSNAP_ROOT_URL": "https://dashsnap.example/"}, {"DASHSNAP_COOKIE_SECURE": True}):
+        response = log_in(make_app(**settings).test_client())
+        assert "; Secure" in response.headers["Set-Cookie"], settings
+    assert "Secure" not in log_in(make_app().test_client()).headers["Set-Cookie"]
