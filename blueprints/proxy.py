@@ -1,5 +1,5 @@
 """The data source proxy: `ANY /api/datasources/proxy/:id/*` (or `proxy/uid/:uid/*`) forwards to the data
-source's url (Viewer role)."""
+source's url (Viewer role), within the policy of datasource_proxy.check_policy."""
 from __future__ import annotations
 
 from flask import Response, request
@@ -8,7 +8,8 @@ from .. import datasource_proxy
 from .auth import current_identity, signed_in
 from .context import settings, store
 from .datasources import NOT_FOUND, datasource_id
-from .errors import BadGateway, BadRequest, GatewayTimeout, NotFound
+from .decorators import check_first
+from .errors import ApiError, BadGateway, BadRequest, Forbidden, GatewayTimeout, NotFound
 from .routing import ApiBlueprint
 from .wire import raw_body
 
@@ -16,8 +17,25 @@ bp = ApiBlueprint("proxy", __name__)
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+class LoopDetected(ApiError):
+    status, message = 508, "Loop Detected"
+
+
+class ProxiedAnswer(Response):
+    # An answer the upstream did not label is bytes, not Flask's default of HTML.
+    default_mimetype = "application/octet-stream"
+
+
+def _not_a_hop() -> None:
+    if datasource_proxy.is_hop(request.headers):
+        raise LoopDetected("Data source proxy: loop detected (the data source's url leads back to a data source "
+                           "proxy)")
+
+
+# The loop check comes before signing in: a hop goes no further, not even to checking its credentials.
 @bp.route("/api/datasources/proxy/<source_id>", methods=METHODS, defaults={"path": ""})
 @bp.route("/api/datasources/proxy/<source_id>/<path:path>", methods=METHODS)
+@check_first(_not_a_hop)
 @signed_in
 def proxy_datasource(source_id: str, path: str):
     """Forward the request to the data source and stream its answer back."""
@@ -26,6 +44,7 @@ def proxy_datasource(source_id: str, path: str):
 
 @bp.route("/api/datasources/proxy/uid/<uid>", methods=METHODS, defaults={"path": ""})
 @bp.route("/api/datasources/proxy/uid/<uid>/<path:path>", methods=METHODS)
+@check_first(_not_a_hop)
 @signed_in
 def proxy_datasource_by_uid(uid: str, path: str):
     """Forward the request to the data source with that uid (Grafana 8's form, which clients use by uid)."""
@@ -39,12 +58,18 @@ def _forward(source: dict | None, path: str) -> Response:
         raise BadRequest("This data source is not reached through the proxy (its access is not proxy)")
     try:
         url = datasource_proxy.target_url(source["url"], path, request.query_string)
+        datasource_proxy.check_policy(source["type"], request.method,
+                                      datasource_proxy.relative_path(source["url"], path))
         status, headers, body = datasource_proxy.forward(
             request.method, url, request.headers, raw_body(settings()["DASHSNAP_MAX_BODY_BYTES"]),
             basic_auth=datasource_proxy.basic_auth(source),
             timeout=settings()["DASHSNAP_DATAPROXY_TIMEOUT"])
     except datasource_proxy.RefusedTarget as error:
         raise BadRequest(f"Data source proxy: {error}") from None
+    except datasource_proxy.RefusedByPolicy as error:
+        raise Forbidden(str(error)) from None
+    except datasource_proxy.AuthenticationFailed as error:
+        raise BadRequest(str(error)) from None
     except datasource_proxy.UpstreamError as error:
         raise (GatewayTimeout if error.timed_out else BadGateway)(f"Data source proxy: {error}") from None
-    return Response(body, status=status, headers=headers, direct_passthrough=True)
+    return ProxiedAnswer(body, status=status, headers=headers, direct_passthrough=True)
