@@ -12,10 +12,12 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -144,42 +146,46 @@ class SessionSigner:
 
 
 class LoginThrottle:
-    """After `limit` failed sign-ins for one account within `window` seconds, refuse it for `window` seconds.
-    Kept per process, in memory: it slows guessing, it is no account lock-out. When it holds too many entries
-    it sheds the stale and the least-failed first, never an account being refused."""
+    """Failed guesses slow the one guessing, not the user. Counted per key (what was tried, and from which client
+    address: `sign-in <name typed> from <address>`): the first `free` failures cost nothing, then each makes that
+    key wait 2**(failures - free) seconds after it, at most `longest`; `forget_after` seconds without one clears
+    it. So the right password from another address, or under the other name (login or email), is never held up,
+    and whether a login and an email are one account cannot be told from the throttle. Kept per process, in
+    memory; when it holds too many keys it sheds the ones not waiting first."""
 
-    def __init__(self, limit: int = 5, window: float = 300, size: int = 10_000):
-        self._limit = limit
-        self._window = window
-        self._size = size
-        self._failures: OrderedDict[str, list[float]] = OrderedDict()
+    def __init__(self, free: int = 5, longest: float = 60, forget_after: float = 900, size: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic):
+        self._free, self._longest, self._forget_after, self._size = free, longest, forget_after, size
+        self._clock = clock
+        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # key: (failures, when the last was)
         self._lock = threading.Lock()
 
-    def _recent(self, account: str, now: float) -> list[float]:
-        return [moment for moment in self._failures.get(account, []) if now - moment < self._window]
+    def _wait(self, key: str, now: float) -> float:
+        failures, last = self._failures.get(key, (0, now))
+        if failures < self._free or now - last >= self._forget_after:
+            return 0
+        return max(0.0, min(2.0 ** (failures - self._free), self._longest) - (now - last))
 
-    def seconds_blocked(self, account: str) -> int:
-        now = time.monotonic()
+    def seconds_blocked(self, key: str) -> int:
         with self._lock:
-            recent = self._recent(account, now)
-            return int(self._window - (now - recent[-self._limit])) + 1 if len(recent) >= self._limit else 0
+            return math.ceil(self._wait(key, self._clock()))
 
-    def failed(self, account: str) -> None:
-        now = time.monotonic()
+    def failed(self, key: str) -> None:
+        now = self._clock()
         with self._lock:
-            self._failures[account] = self._recent(account, now) + [now]
-            self._failures.move_to_end(account)
+            failures, last = self._failures.get(key, (0, now))
+            self._failures[key] = (1 if now - last >= self._forget_after else failures + 1, now)
+            self._failures.move_to_end(key)
             if len(self._failures) > self._size:
                 self._shed(now)
 
     def _shed(self, now: float) -> None:
-        for account in list(self._failures):
-            recent = self._recent(account, now)
-            if len(recent) < self._limit:  # stale or not refused yet: the least to lose
-                del self._failures[account]
+        for key in list(self._failures):
+            if self._wait(key, now) == 0:  # stale or not waiting: the least to lose
+                del self._failures[key]
             if len(self._failures) <= self._size // 2:
                 return
 
-    def succeeded(self, account: str) -> None:
+    def succeeded(self, key: str) -> None:
         with self._lock:
-            self._failures.pop(account, None)
+            self._failures.pop(key, None)

@@ -83,20 +83,24 @@ def _identity_of_user(user: dict) -> Identity:
 def sign_in(login: str, password: str) -> dict:
     """The user whose login (or email) and password these are; 429 while that login is being guessed."""
     throttle = state().login_throttle
+    guess = f"sign-in {login.casefold()} from {request.remote_addr}"
+    wait_out(guess)
     user = store().users.find_by_login_or_email(login)
-    # Failures count per account, however it is named (login or email); unknown names count by themselves.
-    account = f"user {user['id']}" if user else f"name {login.casefold()}"
-    blocked = throttle.seconds_blocked(account)
-    if blocked:
-        raise TooManyRequests(f"Too many failed login attempts; try again in {blocked} seconds")
     # One message and the same work for unknown users and wrong passwords, so logins cannot be probed.
     if user is None:
         state().passwords.spend_a_check(password)
     if user is None or not state().passwords.check(user["id"], user["passwordHash"], password):
-        throttle.failed(account)
+        throttle.failed(guess)
         raise Unauthorized(INVALID_LOGIN)
-    throttle.succeeded(account)
+    throttle.succeeded(guess)
     return user
+
+
+def wait_out(guess: str) -> None:
+    """429 while the one making this guess (see LoginThrottle) must wait after failing it too often."""
+    blocked = state().login_throttle.seconds_blocked(guess)
+    if blocked:
+        raise TooManyRequests(f"Too many failed attempts; try again in {blocked} seconds")
 
 
 def current_session() -> tuple[dict, security.Session] | None:

@@ -100,17 +100,58 @@ def test_unknown_logins_are_slowed_down_the_same_way(client):
     assert log_in(client, "nobody", "guess").status_code == 429
 
 
-def test_the_slow_down_follows_the_account_not_the_name_typed(client):
+def test_the_login_throttle_is_no_lock_out_anyone_can_trigger(app, make_user):
+    """Five wrong passwords for a login held the right one off for 300 s, from anywhere, and its email too (so
+    an attacker learnt which email is whose login)."""
+    make_user("aeditor", "Editor")
+    attacker, user = app.test_client(), app.test_client()
+    attacker.environ_base["REMOTE_ADDR"], user.environ_base["REMOTE_ADDR"] = "192.0.2.66", "192.0.2.10"
     for _ in range(5):
-        log_in(client, "admin", "guess")
-    assert log_in(client, "admin@localhost", "admin").status_code == 429
+        assert log_in(attacker, "aeditor", "guess").status_code == 401
+    assert log_in(attacker, "aeditor", "guess").status_code == 429  # the one guessing waits
+    assert log_in(user, "aeditor", "secret").status_code == 200
+    assert user.get("/api/user", headers=basic("aeditor", "secret")).status_code == 200
+    assert log_in(attacker, "aeditor@example.test", "secret").status_code == 200  # the email is not held up
+    assert state_of(app).login_throttle.seconds_blocked("sign-in aeditor from 192.0.2.66") <= 1  # a short wait
+
+
+def test_the_wait_doubles_with_each_failure_past_the_free_ones_and_stays_short():
+    from dashsnap.security import LoginThrottle
+
+    now = [1000.0]
+    throttle = LoginThrottle(free=5, longest=60, forget_after=900, clock=lambda: now[0])
+    waits = []
+    for _ in range(12):
+        throttle.failed("k")
+        waits.append(throttle.seconds_blocked("k"))
+    assert waits == [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60]
+    now[0] += 60
+    assert throttle.seconds_blocked("k") == 0
+    throttle.failed("k")
+    assert throttle.seconds_blocked("k") == 60  # past the free ones until it is forgotten
+    now[0] += 900
+    throttle.failed("k")
+    assert throttle.seconds_blocked("k") == 0
+
+
+def test_old_password_guessing_is_throttled(client):
+    body = {"oldPassword": "guess", "newPassword": "n3w-secret"}
+    log_in(client)
+    statuses = [client.put("/api/user/password", json=body).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    right = client.put("/api/user/password", json={**body, "oldPassword": "admin"})
+    assert right.status_code == 429 and "try again in" in right.get_json()["message"]
+
+
+def state_of(app):
+    return app.extensions["dashsnap"]
 
 
 def test_a_flood_of_made_up_logins_does_not_free_a_refused_account():
     from dashsnap.security import LoginThrottle
 
     throttle = LoginThrottle(size=100)
-    for _ in range(5):
+    for _ in range(6):
         throttle.failed("user 1")
     for number in range(1000):
         throttle.failed(f"name junk{number}")
