@@ -250,3 +250,15 @@ def test_a_private_snapshot_takes_the_visitor_through_the_sign_in_form_and_back(
     assert page.locator("[data-testid=text-content] strong").inner_text() == "disk"
     assert page.evaluate("window.__cspViolations") == []
     assert page.console_errors == []
+
+    # Signing out is the sign-in page's button: a post Chromium sends with our own Origin, which passes.
+    page.goto(f"{private_server}/login")
+    assert page.locator("[data-testid=signed-in]").inner_text() == "You are signed in as admin."
+    with page.expect_navigation():
+        page.click("[data-testid=sign-out-form] button")
+    assert urlsplit(page.url).path == sign_in_path and page.locator("h1").inner_text() == "Sign in"
+    assert [cookie["name"] for cookie in page.context.cookies()] == []
+    api_read = page.request.get(f"{private_server}/api/snapshots/{key}")
+    assert api_read.status == 401  # the browser may keep its private copy of the page; the server says no more
+    api_read.dispose()
+    assert page.evaluate("window.__cspViolations") == [] and page.console_errors == []
