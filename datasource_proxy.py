@@ -4,12 +4,12 @@ data source's url with the answer streamed back.
 Upstream go the method, the path (normalised, never above the data source's url), the query string, the body and
 the caller's other headers, plus the data source's own basic auth and the hop header (HOP_HEADER). Never: the
 caller's Cookie and Authorization; identity headers a backend behind an auth proxy might trust (X-Grafana-*,
-X-DS-*, X-WEBAUTH-*, X-Auth-Request-*, X-Remote-User, Remote-User, X-Forwarded-User); where the request came
-from (Origin, Referer, X-Real-IP, X-Forwarded-*, Forwarded, Via); hop-by-hop headers.
+X-DS-*, X-WEBAUTH-*, X-Auth-Request-*, X-Remote-*, Remote-User, X-Forwarded-User); method overrides; where the
+request came from (Origin, Referer, X-Real-IP, X-Forwarded-*, Forwarded, Via); hop-by-hop headers.
 
 Back come the status (an upstream 401 becomes AuthenticationFailed), the body and the headers, except Set-Cookie,
-WWW-Authenticate, Proxy-Authenticate, Location and hop-by-hop headers; ANSWER_HEADERS replace the upstream's own,
-so an answer is never a page of dashsnap's origin.
+WWW-Authenticate, Proxy-Authenticate, Location, Access-Control-* and hop-by-hop headers; ANSWER_HEADERS replace
+the upstream's own, so an answer is never a page of dashsnap's origin.
 """
 from __future__ import annotations
 
@@ -32,13 +32,16 @@ ANSWER_HEADERS = {"Content-Security-Policy": "sandbox; default-src 'none'", "X-C
                   "Content-Disposition": "attachment"}
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                "transfer-encoding", "upgrade"}
+# A method override would let a POST the policy allows act upstream as the DELETE it refuses.
 _NOT_FORWARDED = _HOP_BY_HOP | {"host", "content-length", "cookie", "authorization", "origin", "referer",
-                                "x-real-ip", "forwarded", "via", "remote-user", "x-remote-user", HOP_HEADER.lower()}
-_NOT_FORWARDED_PREFIXES = ("x-grafana-", "x-ds-", "x-webauth-", "x-auth-request-", "x-forwarded-")
+                                "x-real-ip", "forwarded", "via", "remote-user", "x-http-method-override",
+                                "x-http-method", "x-method-override", HOP_HEADER.lower()}
+_NOT_FORWARDED_PREFIXES = ("x-grafana-", "x-ds-", "x-webauth-", "x-auth-request-", "x-forwarded-", "x-remote-")
 _NOT_RETURNED = _HOP_BY_HOP | {"set-cookie", "www-authenticate", "location"} | {name.lower() for name in ANSWER_HEADERS}
+_NOT_RETURNED_PREFIXES = ("access-control-",)  # the upstream's CORS grants are not dashsnap's
 
 # The methods that read and query; the proxy sends no other.
-_READS_AND_QUERIES = {"GET", "HEAD", "OPTIONS", "POST"}
+_READS_AND_QUERIES = {"GET", "HEAD", "POST"}
 _REFUSED_METHODS = {"PUT": "Puts", "PATCH": "Patches", "DELETE": "Deletes"}
 _PROMETHEUS_QUERIES = {"api/v1/query", "api/v1/query_range", "api/v1/series", "api/v1/labels", "api/v1/query_exemplars"}
 # Per type, the only paths a POST may go to (Grafana's ds_proxy.go), and what a POST elsewhere hears. Other types
@@ -133,8 +136,11 @@ def check_policy(source_type: str, method: str, path: str) -> None:
 
 
 def _outgoing_headers(headers: Mapping[str, str], basic_auth: tuple[str, str] | None) -> dict[str, str]:
+    # Headers that Connection names are hop-by-hop too (RFC 9110 7.6.1).
+    named_by_connection = {name.strip().lower() for name in headers.get("Connection", "").split(",")}
     outgoing = {name: value for name, value in headers.items()
-                if name.lower() not in _NOT_FORWARDED and not name.lower().startswith(_NOT_FORWARDED_PREFIXES)}
+                if name.lower() not in _NOT_FORWARDED | named_by_connection
+                and not name.lower().startswith(_NOT_FORWARDED_PREFIXES)}
     if basic_auth:
         outgoing["Authorization"] = "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()
     outgoing[HOP_HEADER] = "1"
@@ -142,7 +148,8 @@ def _outgoing_headers(headers: Mapping[str, str], basic_auth: tuple[str, str] | 
 
 
 def _returned_headers(answer: requests.Response) -> list[tuple[str, str]]:
-    kept = [(name, value) for name, value in answer.raw.headers.items() if name.lower() not in _NOT_RETURNED]
+    kept = [(name, value) for name, value in answer.raw.headers.items()
+            if name.lower() not in _NOT_RETURNED and not name.lower().startswith(_NOT_RETURNED_PREFIXES)]
     return kept + list(ANSWER_HEADERS.items())
 
 

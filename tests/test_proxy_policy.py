@@ -153,13 +153,31 @@ def test_credential_lending_identity_and_origin_headers_never_reach_the_upstream
     identity = {"Origin": "http://evil.test", "Referer": "http://evil.test/", "X-Real-IP": "10.0.0.1",
                 "X-Forwarded-For": "10.0.0.1", "X-Forwarded-Host": "evil.test", "X-Forwarded-User": "admin",
                 "Forwarded": "for=10.0.0.1", "Via": "1.1 evil", "X-WEBAUTH-USER": "admin", "X-Remote-User": "admin",
-                "Remote-User": "admin", "X-Auth-Request-Email": "admin@example.test", "X-Auth-Request-User": "admin"}
+                "Remote-User": "admin", "X-Auth-Request-Email": "admin@example.test", "X-Auth-Request-User": "admin",
+                "X-Remote-Group": "system:masters", "X-HTTP-Method-Override": "DELETE", "X-Hop-Secret": "1"}
     source = add_source(client, upstream.url)
     client.get(f"/api/datasources/proxy/{source}/api/v1/labels",
-               headers={**ADMIN, **identity, "Accept": "application/json"})
-    forwarded = upstream.seen[-1]["headers"]
+               headers={**ADMIN, **identity, "Accept": "application/json", "Connection": "X-Hop-Secret"})
+    forwarded = upstream.seen[-1]["headers"]  # X-Hop-Secret: a header that Connection names is hop-by-hop
     assert forwarded["accept"] == "application/json"
     assert not {name.lower() for name in identity} & set(forwarded)
+
+
+def test_credential_lending_options_is_not_proxied_unauthenticated(client, upstream):
+    """flask-httpauth lets OPTIONS through without credentials: the proxy takes no OPTIONS at all."""
+    source = add_source(client, upstream.url)
+    for headers in ({}, ADMIN):
+        response = client.open(f"/api/datasources/proxy/{source}/api/v1/query", method="OPTIONS", headers=headers)
+        assert response.status_code in (404, 405) and set(response.get_json()) == {"message"}
+    assert upstream.seen == []
+
+
+def test_credential_lending_the_upstreams_cors_grants_are_dropped(client, make_upstream):
+    granting = make_upstream(answering(200, {"Access-Control-Allow-Origin": "*",
+                                             "Access-Control-Allow-Credentials": "true"}, b"{}"))
+    response = client.get(f"/api/datasources/proxy/{add_source(client, granting.url)}/x", headers=ADMIN)
+    assert response.status_code == 200 and not [name for name in response.headers.keys()
+                                                 if name.lower().startswith("access-control-")]
 
 
 def test_credential_lending_auth_and_redirect_headers_of_the_answer_are_dropped(client, make_upstream):
