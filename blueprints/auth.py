@@ -16,9 +16,9 @@ from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
 from .. import security
 from ..schemas.base import ORG_ROLES
 from ..storage.timestamps import seconds
-from .context import settings, signed_in_as, state, store
+from .context import settings, signed_in_as, signed_in_by_session, state, store
 from .decorators import annotate
-from .errors import Forbidden, TooManyRequests, Unauthorized, UnsupportedMediaType
+from .errors import Forbidden, TooManyRequests, Unauthorized
 from .origins import SAFE_METHODS, from_another_origin
 
 SERVER_ADMIN = "ServerAdmin"
@@ -27,7 +27,6 @@ SESSION_COOKIE = "grafana_session"
 ORG_HEADER = "X-Grafana-Org-Id"  # a user's request in another of their orgs; an API key's org is the key's
 NOT_A_MEMBER = f"You are not a member of the organization {ORG_HEADER} names"
 ORIGIN_NOT_ALLOWED = "origin not allowed"
-JSON_ONLY = "Signed in by the session cookie, a change is sent as JSON (Content-Type: application/json)"
 
 
 @dataclass(frozen=True)
@@ -119,16 +118,14 @@ def session_user() -> dict | None:
 
 def _identity_of_session() -> Identity | None:
     """The session cookie's user. A browser sends the cookie with what any page of the same site asks for, so a
-    change it signs in must come from our own pages, and as JSON (no HTML form sends that); Basic auth and API
-    keys, which no page can make a browser send, need neither."""
+    change it signs in must come from our own pages, and a body it sends must be labelled JSON (no HTML form or
+    no-cors fetch can); Basic auth and API keys, which no page can make a browser send, need neither."""
     user = session_user()
     if user is None:
         return None
-    if request.method not in SAFE_METHODS:
-        if from_another_origin():
-            raise Forbidden(ORIGIN_NOT_ALLOWED)
-        if request.mimetype and not request.is_json:
-            raise UnsupportedMediaType(JSON_ONLY)
+    if request.method not in SAFE_METHODS and from_another_origin():
+        raise Forbidden(ORIGIN_NOT_ALLOWED)
+    signed_in_by_session()  # and a body it sends must say JSON (wire.request_object)
     return _identity_of_user(user)
 
 

@@ -73,3 +73,12 @@ def signed_in_as(name: str) -> None:
 def caller_name() -> str | None:
     """Who proved who they are in this request, or None for a caller who has not (anonymous)."""
     return g.get("dashsnap_caller")
+
+
+def signed_in_by_session() -> None:
+    """Note that the caller signed in by the session cookie, which a browser sends with any page's request."""
+    g.dashsnap_by_session = True
+
+
+def by_session() -> bool:
+    return g.get("dashsnap_by_session", False)

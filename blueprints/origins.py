@@ -13,25 +13,31 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
+Origin = tuple[str, str, int | None]
+
+
+def _origin(url: str) -> Origin | None:
+    """(scheme, host, port) of a url; None for one that names no host (`null`, a typo in a setting)."""
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
-        return scheme, parts.hostname or "", parts.port or DEFAULT_PORTS.get(scheme)
+        port = parts.port or DEFAULT_PORTS.get(scheme)
     except ValueError:
-        return "", "", None
+        return None
+    return (scheme, parts.hostname, port) if parts.hostname and port else None
 
 
-def _own(origin: tuple[str, str, int | None]) -> bool:
+def _own(origin: Origin | None) -> bool:
     """The address the request came to, or root_url's (behind a proxy that ends TLS, the request itself may say
     http)."""
-    return origin in {_origin(request.host_url), _origin(settings()["DASHSNAP_ROOT_URL"] or request.host_url)}
+    own = {_origin(request.host_url), _origin(settings()["DASHSNAP_ROOT_URL"] or request.host_url)} - {None}
+    return origin in own
 
 
-def _listed(origin: tuple[str, str, int | None]) -> bool:
+def _listed(origin: Origin | None) -> bool:
     """Named by csrf_trusted_origins: an origin (`https://grafana.example`), or a bare host for all of its."""
-    return any(_origin(entry) == origin if "://" in entry else entry.lower() == origin[1]
-               for entry in settings()["DASHSNAP_CSRF_TRUSTED_ORIGINS"].split())
+    return origin is not None and any(_origin(entry) == origin if "://" in entry else entry.lower() == origin[1]
+                                      for entry in settings()["DASHSNAP_CSRF_TRUSTED_ORIGINS"].split())
 
 
 def from_another_origin() -> bool:
@@ -40,8 +46,8 @@ def from_another_origin() -> bool:
     csrf_trusted_origins names passes either way. A request with neither header comes from no browser."""
     sent = request.headers.get("Origin")
     origin = _origin(sent.strip()) if sent is not None else None
-    if origin is not None and _listed(origin):
+    if _listed(origin):
         return False
     if request.headers.get("Sec-Fetch-Site", "none").strip().lower() not in ("same-origin", "none"):
         return True
-    return origin is not None and not _own(origin)
+    return sent is not None and not _own(origin)

@@ -12,11 +12,13 @@ from marshmallow import Schema, ValidationError
 from marshmallow.fields import List
 
 from .. import jsoncodec
+from .context import by_session
 from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_FIELDS = 100
 MAX_JSON_CONTAINERS = 1_000_000
+JSON_ONLY = "Signed in by the session cookie, a body is sent as JSON (Content-Type: application/json)"
 SENT_FORM = "dashsnap.form"  # the request's WSGI environ holds the form it sent, for its error handlers too
 
 
@@ -86,13 +88,16 @@ def _form_fields(body: bytes) -> dict[str, str]:
 
 
 def request_object(max_bytes: int, *, forms: bool = False) -> dict[str, Any]:
-    """The body as a JSON object (whatever Content-Type says: curl users often send none). With forms, a
+    """The body as a JSON object (whatever Content-Type says: curl users often send none; but signed in by the
+    session cookie it must say JSON). With forms, a
     form-encoded body is read as an HTML form's fields instead, unless it is a JSON object (`curl -d '{...}'` labels
     JSON form-encoded; a form's field names cannot start with `{`, browsers encode it); `sent_form()` tells which."""
     body = request_body(max_bytes)
     if forms and request.mimetype == FORM_TYPE and not body.lstrip().startswith(b"{"):
         request.environ[SENT_FORM] = _form_fields(body)
         return request.environ[SENT_FORM]
+    if by_session() and not request.is_json:  # what another page's form or no-cors fetch could send
+        raise UnsupportedMediaType(JSON_ONLY)
     return _json_object(body)
 
 

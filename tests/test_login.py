@@ -181,7 +181,8 @@ def test_csrf_from_same_site_origins_is_refused_for_cookie_sessions(client):
     assert [(answer.status_code, answer.get_json()) for answer in attempts] == [
         (403, {"message": "origin not allowed"})] * 4
     plain = client.post("/api/admin/users", data=json.dumps(user), content_type="text/plain")
-    assert plain.status_code == 415  # no form or no-cors fetch can label its body JSON
+    unlabelled = client.post("/api/admin/users", data=json.dumps(user))  # a no-cors fetch of a Blob sends no type
+    assert (plain.status_code, unlabelled.status_code) == (415, 415)  # no form or no-cors fetch can say JSON
     assert client.get("/api/users/lookup?loginOrEmail=x").status_code == 404
     assert client.get("/api/user", headers={"Origin": "http://localhost:8080"}).status_code == 200  # reads pass
 
@@ -197,6 +198,25 @@ def test_our_own_pages_and_trusted_origins_may_change_things_signed_in_by_the_co
     own = client.post("/api/dashboards/db", json={"dashboard": {"title": "own"}},
                       headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
     assert own.status_code == 200
+
+
+def test_a_trusted_origin_that_names_no_host_trusts_no_sandboxed_page(make_app):
+    """`Origin: null` (a sandboxed frame) must not match an entry that could not be read as an origin."""
+    client = make_app(DASHSNAP_CSRF_TRUSTED_ORIGINS="https://grafana.example:80800 *://x").test_client()
+    log_in(client)
+    answer = client.post("/api/dashboards/db", json={"dashboard": {"title": "t"}},
+                         headers={"Origin": "null", "Sec-Fetch-Site": "same-site"})
+    assert answer.status_code == 403
+
+
+def test_a_cookie_session_may_send_a_data_source_its_own_body_types(client):
+    """The JSON rule is for our JSON routes: a Prometheus query is form-encoded, and our origin sent it."""
+    log_in(client)
+    source = client.post("/api/datasources", json={"name": "p", "type": "prometheus", "access": "proxy",
+                                                   "url": "http://127.0.0.1:9"}).get_json()["id"]
+    answer = client.post(f"/api/datasources/proxy/{source}/api/v1/query", data={"query": "up"},
+                         headers={"Origin": "http://localhost"})
+    assert answer.status_code == 502  # it went on to the (absent) data source
 
 
 def test_basic_auth_and_api_keys_are_not_held_to_the_origin_rule(client, make_key):
