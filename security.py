@@ -90,12 +90,19 @@ class PasswordChecker:
         """Take as long as a real check, for a login with no user, so that timing cannot tell the two apart."""
         check_password_hash(_hash_of_no_user(), password)
 
+    def _token(self, user_id: int, password_hash: str, password: str) -> bytes:
+        return hmac.new(self._secret, f"{user_id}\0{password_hash}\0{password}".encode(), "sha256").digest()
+
+    def remembers(self, user_id: int, password_hash: str, password: str) -> bool:
+        """Whether this password signed this user in within the last few minutes (no hash is computed)."""
+        remembered = self._recent.get(self._token(user_id, password_hash, password))
+        return remembered is not None and time.monotonic() - remembered < self._ttl
+
     def check(self, user_id: int, password_hash: str, password: str) -> bool:
-        token = hmac.new(self._secret, f"{user_id}\0{password_hash}\0{password}".encode(), "sha256").digest()
+        token = self._token(user_id, password_hash, password)
         now = time.monotonic()
         with self._lock:
-            remembered = self._recent.get(token)
-            if remembered is not None and now - remembered < self._ttl:
+            if self.remembers(user_id, password_hash, password):
                 return True
         if not check_password_hash(password_hash, password):
             return False
@@ -157,35 +164,52 @@ class LoginThrottle:
                  clock: Callable[[], float] = time.monotonic):
         self._free, self._longest, self._forget_after, self._size = free, longest, forget_after, size
         self._clock = clock
-        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # key: (failures, when the last was)
+        self._failures: OrderedDict[bytes, tuple[int, float]] = OrderedDict()  # (failures, when the last was)
         self._lock = threading.Lock()
 
-    def _wait(self, key: str, now: float) -> float:
-        failures, last = self._failures.get(key, (0, now))
+    def _wait(self, slot: bytes, now: float) -> float:
+        failures, last = self._failures.get(slot, (0, now))
         if failures < self._free or now - last >= self._forget_after:
             return 0
         return max(0.0, min(2.0 ** (failures - self._free), self._longest) - (now - last))
 
+    @staticmethod
+    def _slot(key: str) -> bytes:
+        return hashlib.sha256(key.encode()).digest()[:16]  # a key holds what a caller typed, of any length
+
     def seconds_blocked(self, key: str) -> int:
         with self._lock:
-            return math.ceil(self._wait(key, self._clock()))
+            return math.ceil(self._wait(self._slot(key), self._clock()))
+
+    def attempt(self, key: str) -> int:
+        """Seconds the key must still wait, or 0 having counted this attempt as a failure until `succeeded`: one
+        step, so that guesses sent at once cannot all pass before the first has failed."""
+        slot, now = self._slot(key), self._clock()
+        with self._lock:
+            wait = self._wait(slot, now)
+            if wait:
+                return math.ceil(wait)
+            self._count_failure(slot, now)
+            return 0
 
     def failed(self, key: str) -> None:
-        now = self._clock()
         with self._lock:
-            failures, last = self._failures.get(key, (0, now))
-            self._failures[key] = (1 if now - last >= self._forget_after else failures + 1, now)
-            self._failures.move_to_end(key)
-            if len(self._failures) > self._size:
-                self._shed(now)
+            self._count_failure(self._slot(key), self._clock())
+
+    def _count_failure(self, slot: bytes, now: float) -> None:
+        failures, last = self._failures.get(slot, (0, now))
+        self._failures[slot] = (1 if now - last >= self._forget_after else failures + 1, now)
+        self._failures.move_to_end(slot)
+        if len(self._failures) > self._size:
+            self._shed(now)
 
     def _shed(self, now: float) -> None:
-        for key in list(self._failures):
-            if self._wait(key, now) == 0:  # stale or not waiting: the least to lose
-                del self._failures[key]
+        for slot in list(self._failures):
+            if self._wait(slot, now) == 0:  # stale or not waiting: the least to lose
+                del self._failures[slot]
             if len(self._failures) <= self._size // 2:
                 return
 
     def succeeded(self, key: str) -> None:
         with self._lock:
-            self._failures.pop(key, None)
+            self._failures.pop(self._slot(key), None)

@@ -6,6 +6,7 @@ request with no credential goes on unauthenticated and the route's guard decides
 """
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,24 +81,36 @@ def _identity_of_user(user: dict) -> Identity:
 
 
 def sign_in(login: str, password: str) -> dict:
-    """The user whose login (or email) and password these are; 429 while that login is being guessed."""
-    throttle = state().login_throttle
-    guess = f"sign-in {login.casefold()} from {request.remote_addr}"
-    wait_out(guess)
+    """The user whose login (or email) and password these are; 429 while that login is being guessed from the
+    caller's address. A password that signed this user in a moment ago passes at once: behind a reverse proxy
+    every caller has one address, and a tool signing in right must not wait for someone guessing wrong."""
     user = store().users.find_by_login_or_email(login)
+    if user is not None and state().passwords.remembers(user["id"], user["passwordHash"], password):
+        return user
+    guess = f"sign-in {login.casefold()} from {client_address()}"
+    start_guess(guess)
     # One message and the same work for unknown users and wrong passwords, so logins cannot be probed.
     if user is None:
         state().passwords.spend_a_check(password)
     if user is None or not state().passwords.check(user["id"], user["passwordHash"], password):
-        throttle.failed(guess)
         raise Unauthorized(INVALID_LOGIN)
-    throttle.succeeded(guess)
+    state().login_throttle.succeeded(guess)
     return user
 
 
-def wait_out(guess: str) -> None:
-    """429 while the one making this guess (see LoginThrottle) must wait after failing it too often."""
-    blocked = state().login_throttle.seconds_blocked(guess)
+def client_address() -> str:
+    """Where the request came from, as the throttle counts it: an IPv6 address by its /64, which one machine
+    usually holds whole."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return request.remote_addr or ""
+    return str(ipaddress.ip_network(f"{address}/64", strict=False)) if address.version == 6 else str(address)
+
+
+def start_guess(guess: str) -> None:
+    """Count this guess as failed until it succeeds (see LoginThrottle.attempt); 429 while its maker must wait."""
+    blocked = state().login_throttle.attempt(guess)
     if blocked:
         raise TooManyRequests(f"Too many failed attempts; try again in {blocked} seconds")
 

@@ -1,12 +1,10 @@
 """The signed-in user: profile, password, orgs, and which org is active."""
 from __future__ import annotations
 
-from flask import request
-
 from .. import security
 from ..schemas.users import PasswordChangeSchema, UserUpdateSchema
 from ..storage import Conflict as StoreConflict
-from .auth import current_identity, signed_in, wait_out
+from .auth import client_address, current_identity, signed_in, start_guess
 from .context import state, store
 from .decorators import body, check_first
 from .errors import BadRequest, Conflict, Unauthorized
@@ -82,10 +80,9 @@ def update_user(body: dict):
 def change_password(body: dict):
     """Change the caller's password, given the old one."""
     user = _caller()
-    guess = f"old password of user {user['id']} from {request.remote_addr}"
-    wait_out(guess)
+    guess = f"old password of user {user['id']} from {client_address()}"
+    start_guess(guess)
     if not state().passwords.check(user["id"], user["passwordHash"], body["old_password"]):
-        state().login_throttle.failed(guess)
         raise Unauthorized("Invalid old password")
     state().login_throttle.succeeded(guess)
     store().users.update(user["id"], passwordHash=security.hash_password(body["new_password"]))

@@ -115,6 +115,35 @@ def test_the_login_throttle_is_no_lock_out_anyone_can_trigger(app, make_user):
     assert state_of(app).login_throttle.seconds_blocked("sign-in aeditor from 192.0.2.66") <= 1  # a short wait
 
 
+def test_behind_a_reverse_proxy_a_tool_signing_in_right_is_not_held_up_by_a_guesser(app):
+    """Behind a proxy every caller has its address: a password that just signed in passes without waiting."""
+    tool, guesser = app.test_client(), app.test_client()
+    assert tool.get("/api/user", headers=ADMIN).status_code == 200
+    for _ in range(7):
+        guesser.get("/api/user", headers=basic("admin", "guess"))
+    assert guesser.get("/api/user", headers=basic("admin", "guess")).status_code == 429
+    assert tool.get("/api/user", headers=ADMIN).status_code == 200
+
+
+def test_an_ipv6_client_is_counted_by_its_64(app):
+    """One machine holds a whole /64: its addresses must not each get five free guesses."""
+    for host in range(1, 7):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{host:x}"
+        status = log_in(client, "admin", "guess").status_code
+    assert status == 429
+
+
+def test_guesses_sent_at_once_are_counted_before_they_are_checked():
+    from dashsnap.security import LoginThrottle
+
+    throttle = LoginThrottle(free=5)
+    assert [throttle.attempt("k") for _ in range(6)][:5] == [0] * 5  # none has failed (or passed) yet
+    assert throttle.attempt("k") > 0
+    throttle.succeeded("k")
+    assert throttle.attempt("k") == 0
+
+
 def test_the_wait_doubles_with_each_failure_past_the_free_ones_and_stays_short():
     from dashsnap.security import LoginThrottle
 
