@@ -189,7 +189,8 @@ class UserStore:
             if user is None:
                 return None
             for field in ("login", "email"):
-                if field in changes and self._taken(changes[field], user_id):
+                unchanged = changes.get(field, "").casefold() == user[field].casefold()
+                if field in changes and not unchanged and self._taken(changes[field], user_id):
                     raise Conflict(field)
             user = {**user, **changes, "updated": rfc3339(time.time())}
             self._documents.save(self._path(user_id), user)
