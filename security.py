@@ -152,19 +152,27 @@ class SessionSigner:
                 and session.session_id not in user.get("revokedSessions", {}))
 
 
+CHECK_SECONDS = 10  # longer than any password check takes: past it, a guess that never ended is let go
+
+
 class LoginThrottle:
     """Failed guesses slow the one guessing, not the user. Counted per key (what was tried, and from which client
     address: `sign-in <name typed> from <address>`): the first `free` failures cost nothing, then each makes that
     key wait 2**(failures - free) seconds after it, at most `longest`; `forget_after` seconds without one clears
     it. So the right password from another address, or under the other name (login or email), is never held up,
     and whether a login and an email are one account cannot be told from the throttle. Kept per process, in
-    memory; when it holds too many keys it sheds the ones not waiting first."""
+    memory; when it holds too many keys it sheds the ones not waiting first.
+
+    A key past its free failures is checked one guess at a time (`attempt` ... `failed` or `succeeded`), so guesses
+    sent at once cannot all pass while the first is being checked; below that, parallel sign-ins of a tool with the
+    right password are never refused."""
 
     def __init__(self, free: int = 5, longest: float = 60, forget_after: float = 900, size: int = 10_000,
                  clock: Callable[[], float] = time.monotonic):
         self._free, self._longest, self._forget_after, self._size = free, longest, forget_after, size
         self._clock = clock
         self._failures: OrderedDict[bytes, tuple[int, float]] = OrderedDict()  # (failures, when the last was)
+        self._checking: dict[bytes, float] = {}  # keys past their free failures with a guess being checked: since
         self._lock = threading.Lock()
 
     def _wait(self, slot: bytes, now: float) -> float:
@@ -182,19 +190,23 @@ class LoginThrottle:
             return math.ceil(self._wait(self._slot(key), self._clock()))
 
     def attempt(self, key: str) -> int:
-        """Seconds the key must still wait, or 0 having counted this attempt as a failure until `succeeded`: one
-        step, so that guesses sent at once cannot all pass before the first has failed."""
+        """Seconds the key must still wait before this guess, or 0: go on, then say `failed` or `succeeded`."""
         slot, now = self._slot(key), self._clock()
         with self._lock:
             wait = self._wait(slot, now)
             if wait:
                 return math.ceil(wait)
-            self._count_failure(slot, now)
+            if self._failures.get(slot, (0, now))[0] >= self._free:
+                if now - self._checking.get(slot, now - CHECK_SECONDS) < CHECK_SECONDS:
+                    return 1  # another guess of this key is being checked
+                self._checking[slot] = now
             return 0
 
     def failed(self, key: str) -> None:
+        slot = self._slot(key)
         with self._lock:
-            self._count_failure(self._slot(key), self._clock())
+            self._checking.pop(slot, None)
+            self._count_failure(slot, self._clock())
 
     def _count_failure(self, slot: bytes, now: float) -> None:
         failures, last = self._failures.get(slot, (0, now))
@@ -204,6 +216,7 @@ class LoginThrottle:
             self._shed(now)
 
     def _shed(self, now: float) -> None:
+        self._checking = {slot: since for slot, since in self._checking.items() if now - since < CHECK_SECONDS}
         for slot in list(self._failures):
             if self._wait(slot, now) == 0:  # stale or not waiting: the least to lose
                 del self._failures[slot]
@@ -211,5 +224,7 @@ class LoginThrottle:
                 return
 
     def succeeded(self, key: str) -> None:
+        slot = self._slot(key)
         with self._lock:
-            self._failures.pop(self._slot(key), None)
+            self._failures.pop(slot, None)
+            self._checking.pop(slot, None)

@@ -93,6 +93,7 @@ def sign_in(login: str, password: str) -> dict:
     if user is None:
         state().passwords.spend_a_check(password)
     if user is None or not state().passwords.check(user["id"], user["passwordHash"], password):
+        state().login_throttle.failed(guess)
         raise Unauthorized(INVALID_LOGIN)
     state().login_throttle.succeeded(guess)
     return user
@@ -109,7 +110,7 @@ def client_address() -> str:
 
 
 def start_guess(guess: str) -> None:
-    """Count this guess as failed until it succeeds (see LoginThrottle.attempt); 429 while its maker must wait."""
+    """Begin a guess (see LoginThrottle.attempt): 429 while the one making it must wait."""
     blocked = state().login_throttle.attempt(guess)
     if blocked:
         raise TooManyRequests(f"Too many failed attempts; try again in {blocked} seconds")

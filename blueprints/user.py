@@ -83,6 +83,7 @@ def change_password(body: dict):
     guess = f"old password of user {user['id']} from {client_address()}"
     start_guess(guess)
     if not state().passwords.check(user["id"], user["passwordHash"], body["old_password"]):
+        state().login_throttle.failed(guess)
         raise Unauthorized("Invalid old password")
     state().login_throttle.succeeded(guess)
     store().users.update(user["id"], passwordHash=security.hash_password(body["new_password"]))
