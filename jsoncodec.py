@@ -1,4 +1,5 @@
-"""JSON in and out: the standard library parses (exact, big integers kept), orjson serialises (~10x faster).
+"""JSON in and out with orjson (~3x faster to parse and ~10x to serialise than the standard library), which
+hands what it cannot do exactly to the standard library: integers past 64 bits (orjson would make them floats).
 
 Dashboards must read back as they were saved, so key order is kept and nothing is sorted. What the parser
 accepts can always be written back: no NaN or infinities (JSON has none), no lone UTF-16 surrogates (they
@@ -13,6 +14,9 @@ import re
 import orjson
 
 MAX_DEPTH = 100
+# Maps every digit to "0" and every other byte to a space: a long run of "0" then marks a long integer.
+_DIGITS_ONLY = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_DIGIT_RUN = b"0" * 19  # orjson keeps integers within 64 bits: -2**63 has 19 digits
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
@@ -44,9 +48,19 @@ def _check_tree(value: object, check_strings: bool) -> None:
                 key.encode()
 
 
-def loads(data: bytes | str) -> object:
-    """Parse JSON; ValueError for anything invalid or that could not be written back as it came."""
-    raw = data.encode() if isinstance(data, str) else data
+def _within_depth(value: object) -> bool:
+    """Whether value nests MAX_DEPTH levels or fewer (a level at a time: faster than a node at a time)."""
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        level = [child for node in level for child in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(child, (dict, list))]
+        if not level:
+            return True
+    return False
+
+
+def _loads_exactly(raw: bytes) -> object:
+    """The standard library's parse, refusing what could not be written back."""
     try:
         value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
@@ -57,6 +71,22 @@ def loads(data: bytes | str) -> object:
     except UnicodeEncodeError:
         raise ValueError("a string holds a lone UTF-16 surrogate") from None
     return value
+
+
+def loads(data: bytes | str) -> object:
+    """Parse JSON; ValueError for anything invalid or that could not be written back as it came."""
+    raw = data.encode() if isinstance(data, str) else data
+    if _LONG_DIGIT_RUN not in raw.translate(_DIGITS_ONLY):
+        try:
+            value = orjson.loads(raw)  # refuses NaN, infinities and lone surrogates itself
+        except orjson.JSONDecodeError:
+            pass  # the standard library says why, or reads what orjson does not (a byte order mark)
+        else:
+            if (isinstance(value, (dict, list)) and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH
+                    and not _within_depth(value)):
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+            return value
+    return _loads_exactly(raw)
 
 
 def dumps(value: object) -> bytes:
