@@ -3,7 +3,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from dashsnap import jsoncodec
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dashboards"
