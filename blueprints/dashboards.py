@@ -9,7 +9,7 @@ from .auth import Identity, current_identity, role_required, signed_in
 from .context import app_path, settings, state, store
 from .decorators import body
 from .errors import NotFound, PreconditionFailed
-from .responses import json_response
+from .responses import json_response, json_response_with
 from .routing import ApiBlueprint
 
 bp = ApiBlueprint("dashboards", __name__)
@@ -47,7 +47,7 @@ def _answer(identity: Identity, record: dict):
             "expires": ZERO_TIME, "created": record["created"], "updated": record["updated"],
             "createdBy": record["createdBy"], "updatedBy": record["updatedBy"], "version": record["version"],
             "hasAcl": False, "isFolder": False, "provisioned": False, **GENERAL_FOLDER}
-    return json_response({"meta": meta, "dashboard": record["dashboard"]})
+    return json_response_with({"meta": meta}, "dashboard", record["dashboard"])
 
 
 @bp.post("/api/dashboards/db")
@@ -74,7 +74,7 @@ def save_dashboard(body: dict):
 @signed_in
 def get_dashboard(slug: str):
     """A dashboard by its slug (case-insensitive)."""
-    record = store().dashboards.get_by_slug(current_identity().org_id, slug.lower())
+    record = store().dashboards.get_stored(current_identity().org_id, slug=slug.lower())
     if record is None:
         raise _not_found()
     return _answer(current_identity(), record)
@@ -84,7 +84,7 @@ def get_dashboard(slug: str):
 @signed_in
 def get_dashboard_by_uid(uid: str):
     """A dashboard by its uid."""
-    record = store().dashboards.get_by_uid(current_identity().org_id, uid)
+    record = store().dashboards.get_stored(current_identity().org_id, uid=uid)
     if record is None:
         raise _not_found()
     return _answer(current_identity(), record)

@@ -11,7 +11,6 @@ from urllib.parse import quote
 from flask import Response, redirect, request
 from markupsafe import Markup
 
-from .. import jsoncodec
 from ..schemas.base import FIFTY_YEARS
 from ..storage.timestamps import seconds
 from .auth import optional_auth
@@ -35,9 +34,8 @@ SCRIPT_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                   ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
 
-def script_json(value: object) -> Markup:
-    """value as JSON that is safe inside a <script type="application/json"> element."""
-    encoded = jsoncodec.dumps(value)
+def script_json(encoded: bytes) -> Markup:
+    """JSON bytes made safe inside a <script type="application/json"> element."""
     for unsafe, escaped in SCRIPT_ESCAPES:
         encoded = encoded.replace(unsafe, escaped)
     return Markup(encoded.decode())
@@ -91,8 +89,8 @@ def error_page(error: ApiError) -> Response:
 def show_snapshot(key: str):
     """The snapshot as a read-only HTML page of its dashboard's panels."""
     snapshot = readable_snapshot(key)
-    dashboard = snapshot["dashboard"] if isinstance(snapshot["dashboard"], dict) else {}
-    time_range = dashboard.get("time") if isinstance(dashboard.get("time"), dict) else {}
+    stored = snapshot["dashboard"].read()
+    dashboard, time_range = snapshot["glance"], snapshot["glance"].get("time", {})  # glance is {} for a non-object
     created, expires = seconds(snapshot["created"]), seconds(snapshot["expires"])
     return html_page(
         "snapshot.html", 200, cache_control(snapshot),
@@ -100,7 +98,7 @@ def show_snapshot(key: str):
         created=_utc(datetime.fromtimestamp(created, timezone.utc)),
         expires=None if expires - created > NEVER else _utc(datetime.fromtimestamp(expires, timezone.utc)),
         time_from=_range_end(time_range.get("from")), time_to=_range_end(time_range.get("to")),
-        data=script_json({"dashboard": dashboard}))
+        data=script_json(b'{"dashboard":' + (stored if dashboard else b"{}") + b"}"))
 
 
 annotate(show_snapshot, produces="text/html")

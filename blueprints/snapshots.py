@@ -13,7 +13,7 @@ from .auth import Identity, current_identity, optional_auth, signed_in
 from .context import public_url, settings, store
 from .decorators import body, check_first, query
 from .errors import BadGateway, BadRequest, Conflict, Forbidden, GatewayTimeout, NotFound, Unauthorized
-from .responses import json_response
+from .responses import json_response, json_response_with
 from .routing import ApiBlueprint
 
 bp = ApiBlueprint("snapshots", __name__)
@@ -110,10 +110,10 @@ def create_snapshot(body: dict):
 
 
 def readable_snapshot(key: str) -> dict:
-    """The snapshot this caller may read by its key (the API's read and the snapshot page share these rules):
-    404 for an unknown or expired key, and with `[snapshots] public = false` 401 for anonymous callers and 404
-    for callers outside its org."""
-    snapshot = store().snapshots.get(key)
+    """The snapshot this caller may read by its key, its dashboard as stored bytes (the API's read and the
+    snapshot page share these rules): 404 for an unknown or expired key, and with `[snapshots] public = false`
+    401 for anonymous callers and 404 for callers outside its org."""
+    snapshot = store().snapshots.get_stored(key)
     if snapshot is None:
         raise NotFound(UNKNOWN)
     if seconds(snapshot["expires"]) <= time.time():
@@ -144,8 +144,8 @@ def get_snapshot(key: str):
             "updated": snapshot["updated"]}
     if snapshot["external"]:
         meta["externalUrl"] = snapshot["externalUrl"]
-    return json_response({"meta": meta, "dashboard": snapshot["dashboard"]},
-                         headers={"Cache-Control": cache_control(snapshot)})
+    return json_response_with({"meta": meta}, "dashboard", snapshot["dashboard"],
+                              headers={"Cache-Control": cache_control(snapshot)})
 
 
 @bp.get("/api/dashboard/snapshots")

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import jsoncodec
 from . import documents
 from .errors import Conflict, Missing
 from .index import Collection, Index
@@ -19,6 +20,8 @@ from .slugs import slugify
 from .timestamps import rfc3339
 
 ROW_FIELDS = "id, uid, slug, version, created, created_by"
+STORED_FIELDS = "id, uid, org_id, slug, title, version, created, updated, created_by, updated_by, path, mtime_ns, " \
+                "size, body_at"
 
 
 def _fold(text: str) -> str:
@@ -33,8 +36,8 @@ def _belongs(relative_path: str, record: dict) -> bool:
 def _row(record: dict) -> dict:
     return {"id": record["id"], "uid": record["uid"], "org_id": record["orgId"], "slug": record["slug"],
             "title": record["title"], "title_folded": _fold(record["title"]), "version": record["version"],
-            "tags": json.dumps(sorted(record["tags"])), "created": record["created"],
-            "created_by": record["createdBy"]}
+            "tags": json.dumps(sorted(record["tags"])), "created": record["created"], "updated": record["updated"],
+            "created_by": record["createdBy"], "updated_by": record["updatedBy"]}
 
 
 def _attach(connection: sqlite3.Connection, rowid: int, record: dict | None) -> None:
@@ -72,11 +75,11 @@ class DashboardStore:
         self._documents = Collection(
             index, root, "dashboards",
             {"id": "INTEGER UNIQUE", "uid": "TEXT", "org_id": "INTEGER", "slug": "TEXT", "title": "TEXT",
-             "title_folded": "TEXT", "version": "INTEGER", "tags": "TEXT", "created": "TEXT",
-             "created_by": "TEXT"},
+             "title_folded": "TEXT", "version": "INTEGER", "tags": "TEXT", "created": "TEXT", "updated": "TEXT",
+             "created_by": "TEXT", "updated_by": "TEXT"},
             "orgs/*/dashboards/*.json", _row, indexes=["org_id, title_folded, title"],
             constraints=["UNIQUE (org_id, slug)", "UNIQUE (org_id, uid)"], attach=_attach, versioned=True,
-            belongs=_belongs)
+            belongs=_belongs, body="dashboard")
 
     def _folder(self, org_id: int) -> Path:
         return self._root / "orgs" / str(int(org_id)) / "dashboards"
@@ -101,6 +104,22 @@ class DashboardStore:
 
     def get_by_uid(self, org_id: int, uid: str) -> dict | None:
         return self._find(org_id, "uid", uid)
+
+    def get_stored(self, org_id: int, *, slug: str | None = None, uid: str | None = None) -> dict | None:
+        """The record of the org's dashboard with that slug or uid, its `dashboard` as the stored bytes (a body
+        with size, read() and chunks()); None when it has none."""
+        column, value = ("slug", slug) if uid is None else ("uid", uid)
+        rows = self._documents.select(f"org_id = ? AND {column} = ?", (org_id, value), columns=STORED_FIELDS)
+        if not rows:
+            return None
+        row = rows[0]
+        body = self._documents.open_body(row)
+        if body is None:  # written by other means than ours, or changed since the row was: read it
+            record = self._documents.read(self._path(org_id, row["slug"]))
+            return record and {**record, "dashboard": documents.EncodedBody(jsoncodec.dumps(record["dashboard"]))}
+        return {"id": row["id"], "uid": row["uid"], "orgId": row["org_id"], "slug": row["slug"], "title": row["title"],
+                "version": row["version"], "created": row["created"], "updated": row["updated"],
+                "createdBy": row["created_by"], "updatedBy": row["updated_by"], "dashboard": body}
 
     def id_of(self, org_id: int, *, dashboard_id: int | None = None, uid: str | None = None) -> int | None:
         """The id of the org's dashboard with that id or uid, from the index alone; None when it has none."""

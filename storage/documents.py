@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from filelock import FileLock
@@ -46,7 +47,27 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(folder: Path, data: bytes) -> str:
+@dataclass(frozen=True)
+class Stored:
+    """How a document was written: the file's mtime and size (a later change to the file alters them), and where
+    the value of its body member begins (None when it has none, or the file is not in the form encode makes)."""
+
+    mtime_ns: int
+    size: int
+    body_at: int | None = None
+
+
+def encode(document: dict, body: str | None = None) -> tuple[bytes, int | None]:
+    """The document's bytes, with its body member (the dashboard of a snapshot, say) last, so that the body's
+    own bytes can later be sent as they are; and the offset they begin at."""
+    if body is None or body not in document:
+        return jsoncodec.dumps(document), None
+    head = jsoncodec.dumps({name: value for name, value in document.items() if name != body})
+    lead = head[:-1] + (b"," if len(head) > 2 else b"") + jsoncodec.dumps(body) + b":"
+    return lead + jsoncodec.dumps(document[body]) + b"}", len(lead)
+
+
+def _write_temp(folder: Path, data: bytes) -> tuple[str, os.stat_result]:
     folder.mkdir(parents=True, exist_ok=True)
     fd, temp_path = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
     try:
@@ -54,36 +75,42 @@ def _write_temp(folder: Path, data: bytes) -> str:
             temp_file.write(data)
             temp_file.flush()
             os.fsync(temp_file.fileno())
+            status = os.fstat(temp_file.fileno())  # a rename or link keeps the inode, and so its mtime
     except BaseException:
         os.unlink(temp_path)
         raise
-    return temp_path
+    return temp_path, status
 
 
-def write_document(path: Path, document: object) -> None:
+def write_document(path: Path, document: dict, body: str | None = None) -> Stored:
     """Replace (or create) the document at path atomically and durably."""
-    temp_path = _write_temp(path.parent, jsoncodec.dumps(document))
+    data, body_at = encode(document, body)
+    temp_path, status = _write_temp(path.parent, data)
     try:
         os.replace(temp_path, path)
     except BaseException:
         os.unlink(temp_path)
         raise
     _fsync_dir(path.parent)
+    return Stored(status.st_mtime_ns, status.st_size, body_at)
 
 
-def create_document(path: Path, document: object) -> None:
+def create_document(path: Path, document: dict, body: str | None = None) -> Stored:
     """Create the document at path atomically; raise FileExistsError when a document already has that name."""
-    create_file(path, jsoncodec.dumps(document))
+    data, body_at = encode(document, body)
+    status = create_file(path, data)
+    return Stored(status.st_mtime_ns, status.st_size, body_at)
 
 
-def create_file(path: Path, data: bytes) -> None:
+def create_file(path: Path, data: bytes) -> os.stat_result:
     """Create path with data (mode 0600) atomically; raise FileExistsError when the name is taken."""
-    temp_path = _write_temp(path.parent, data)
+    temp_path, status = _write_temp(path.parent, data)
     try:
         os.link(temp_path, path)  # unlike rename, link refuses to replace an existing name
     finally:
         os.unlink(temp_path)
     _fsync_dir(path.parent)
+    return status
 
 
 def set_aside(path: Path) -> None:
@@ -102,6 +129,86 @@ def read_document(path: Path) -> object | None:
     except FileNotFoundError:
         return None
     return jsoncodec.loads(data)
+
+
+def read_stored(path: Path, body: str | None = None) -> tuple[object, Stored] | None:
+    """The parsed document at path and how it is stored (see Stored), or None when there is none."""
+    try:
+        with open(path, "rb") as file:
+            data, status = file.read(), os.fstat(file.fileno())
+    except FileNotFoundError:
+        return None
+    document = jsoncodec.loads(data)
+    body_at = None
+    if isinstance(document, dict):
+        encoded, body_at = encode(document, body)
+        if encoded != data:  # written by hand, or by other means: its body must be parsed to be sent
+            body_at = None
+    return document, Stored(status.st_mtime_ns, status.st_size, body_at)
+
+
+class EncodedBody:
+    """JSON bytes of a document's body member, held in memory."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+        self.size = len(data)
+
+    def read(self) -> bytes:
+        return self._data
+
+    def chunks(self) -> Iterator[bytes]:
+        yield self._data
+
+    def close(self) -> None:
+        pass
+
+
+class StoredBody:
+    """The bytes of a document's body member, straight from its file: small ones read at once, big ones read in
+    chunks as they are sent from the file kept open (readable even if the document is replaced meanwhile)."""
+
+    CHUNK_BYTES = 256 * 1024
+
+    def __init__(self, fd: int, start: int, end: int):
+        self._fd, self._start, self._end = fd, start, end
+        self.size = end - start
+
+    @classmethod
+    def open(cls, path: Path, stored: Stored) -> StoredBody | EncodedBody | None:
+        """The body of the document at path if the file is still the one stored describes; else None."""
+        if stored.body_at is None:
+            return None
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        status = os.fstat(fd)
+        if (status.st_mtime_ns, status.st_size) != (stored.mtime_ns, stored.size):
+            os.close(fd)
+            return None
+        body = cls(fd, stored.body_at, stored.size - 1)  # the document's closing brace ends the file
+        return EncodedBody(body.read()) if body.size <= cls.CHUNK_BYTES else body
+
+    def read(self) -> bytes:
+        try:
+            return os.pread(self._fd, self.size, self._start)
+        finally:
+            self.close()
+
+    def chunks(self) -> Iterator[bytes]:
+        try:
+            for offset in range(self._start, self._end, self.CHUNK_BYTES):
+                yield os.pread(self._fd, min(self.CHUNK_BYTES, self._end - offset), offset)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    __del__ = close  # a body dropped unread (an error answered instead) gives its file back
 
 
 def remove_document(path: Path) -> bool:

@@ -1,33 +1,53 @@
 """Integer ids that never repeat, even after a document is deleted or the index is rebuilt.
 
-The last id handed out is itself a small document (truth, not cache), advanced under a file lock.
+Ids are counted in the index, which every process shares, so handing one out costs no fsync. A small document
+per sequence (truth, not cache) holds a bound that no id handed out has passed, raised a block of ids at a time
+before the count reaches it. An index that is lost or rebuilt resumes counting from the bound: ids then skip
+ahead once, and never repeat.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import documents
 
+if TYPE_CHECKING:
+    from .index import Index
+
+BLOCK = 1000
+
 
 class Sequence:
-    def __init__(self, data_dir: Path, name: str):
+    def __init__(self, data_dir: Path, name: str, index: "Index"):
         folder = data_dir / "sequences"
+        self._name = name
         self._path = folder / f"{name}.json"
-        self._lock = documents.lock(folder / f".{name}.lock")
+        self._index = index
         self._guard = documents.WriteGuard(data_dir)
+        index.connection.execute(
+            "CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, last INTEGER, bound INTEGER)")
 
     def next(self) -> int:
-        with self._guard.writing(), self._lock:
-            value = self._last() + 1
-            documents.write_document(self._path, {"last": value})
-        return value
+        return self._count(lambda last: last + 1)
 
     def claim(self, value: int) -> None:
         """Record that value is in use (a fixed id such as org 1), so next() never hands it out."""
-        with self._guard.writing(), self._lock:
-            if self._last() < value:
-                documents.write_document(self._path, {"last": value})
+        self._count(lambda last: max(last, value))
 
-    def _last(self) -> int:
+    def _count(self, advance: Callable[[int], int]) -> int:
+        # The guard first, as every write takes it: a backup holding the data dir must not wait on the index.
+        with self._guard.writing(), self._index.transaction() as connection:
+            row = connection.execute("SELECT last, bound FROM sequences WHERE name = ?", (self._name,)).fetchone()
+            last, bound = tuple(row) if row else (self._stored_bound(),) * 2
+            last = advance(last)
+            if last > bound:
+                bound = last + BLOCK
+                documents.write_document(self._path, {"last": bound})  # durable before any id past the old bound
+            connection.execute("INSERT OR REPLACE INTO sequences VALUES (?, ?, ?)", (self._name, last, bound))
+        return last
+
+    def _stored_bound(self) -> int:
         state = documents.read_document(self._path) or {"last": 0}
         return state["last"]

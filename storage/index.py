@@ -20,7 +20,7 @@ from . import documents
 from .errors import Conflict
 from .ids import Sequence
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 INDEX_FILE = "index.sqlite3"
 INDEX_FILES = tuple(INDEX_FILE + suffix for suffix in ("", "-wal", "-shm"))
 log = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ class Collection:
     document)` keeps rows of other tables (tags, search terms) in step with a document's row, in the same
     transaction; it is called with None when the row goes. In a `versioned` collection a document is renamed by
     writing the new name before removing the old, so two files may briefly carry the same id: the higher
-    `version` is the live one, and reconcile removes the other.
+    `version` is the live one, and reconcile removes the other. A collection with a `body` keeps that member last in
+    each file and its row records where it begins, so that `open_body` can send it without parsing the file.
     """
 
     index: Index
@@ -111,13 +112,15 @@ class Collection:
     sequence: bool = True
     versioned: bool = False
     belongs: Callable[[str, dict], bool] | None = None   # does the document sit where its contents say?
+    body: str | None = None
 
     def __post_init__(self) -> None:
         self._guard = documents.WriteGuard(self.root)
-        self._ids = Sequence(self.root, self.table) if self.sequence else None
+        self._ids = Sequence(self.root, self.table, self.index) if self.sequence else None
         columns = ", ".join([f"{name} {kind}" for name, kind in self.columns.items()] + self.constraints)
         self.index.connection.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, {columns})")
+            f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, "
+            f"body_at INTEGER, {columns})")
         for columns_of_index in self.indexes:
             name = f"{self.table}_by_{columns_of_index.replace(',', '').replace(' ', '_')}"
             self.index.connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.table} ({columns_of_index})")
@@ -125,15 +128,17 @@ class Collection:
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def _put_row(self, connection: sqlite3.Connection, path: Path, document: dict) -> None:
+    def _put_row(self, connection: sqlite3.Connection, path: Path, document: dict,
+                 stored: documents.Stored) -> None:
         row = self.row_of(document)
-        names = ["path", "mtime_ns", *row]
+        names = ["path", "mtime_ns", "size", "body_at", *row]
         # An upsert on the path alone: a document repeating another's unique column (key, id) is refused with
         # IntegrityError rather than silently evicting the other's row, as INSERT OR REPLACE would.
         rowid = connection.execute(
             f"INSERT INTO {self.table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
             f"ON CONFLICT (path) DO UPDATE SET {', '.join(f'{name} = excluded.{name}' for name in names[1:])} "
-            f"RETURNING rowid", [self._relative(path), documents.mtime_ns(path), *row.values()]).fetchone()[0]
+            f"RETURNING rowid", [self._relative(path), stored.mtime_ns, stored.size, stored.body_at,
+                                  *row.values()]).fetchone()[0]
         if self.attach:
             self.attach(connection, rowid, document)
 
@@ -149,12 +154,12 @@ class Collection:
         """Write a new document (in place of `replacing`, when given: a rename); FileExistsError when its name
         is taken, Conflict(column) when another document holds one of its unique index columns."""
         with self._guard.writing():
-            documents.create_document(path, document)
+            stored = documents.create_document(path, document, self.body)
             try:
                 with self.index.transaction() as connection:
                     if replacing is not None:
                         self._drop_row(connection, self._relative(replacing))
-                    self._put_row(connection, path, document)
+                    self._put_row(connection, path, document, stored)
             except BaseException as error:
                 # Not acknowledged, so not kept: a document the index does not list would be half-created.
                 documents.remove_document(path)
@@ -166,9 +171,9 @@ class Collection:
 
     def save(self, path: Path, document: dict) -> None:
         with self._guard.writing():
-            documents.write_document(path, document)
+            stored = documents.write_document(path, document, self.body)
             with self.index.transaction() as connection:
-                self._put_row(connection, path, document)
+                self._put_row(connection, path, document, stored)
 
     def set_aside(self, path: Path) -> None:
         """Move a leftover document at path out of the way (see `documents.set_aside`)."""
@@ -177,6 +182,12 @@ class Collection:
 
     def read(self, path: Path) -> dict | None:
         return documents.read_document(path)
+
+    def open_body(self, row: dict) -> documents.StoredBody | None:
+        """The body of the document a row (with path, mtime_ns, size and body_at) lists, as stored; None when the
+        file is gone or has changed since the row was written (the caller then reads the document)."""
+        return documents.StoredBody.open(self.root / row["path"], documents.Stored(
+            row["mtime_ns"], row["size"], row["body_at"]))
 
     def delete(self, path: Path) -> bool:
         with self._guard.writing():
@@ -200,7 +211,8 @@ class Collection:
     def claim_id(self, fixed_id: int) -> None:
         self._ids.claim(fixed_id)
 
-    def _settle_clash(self, connection: sqlite3.Connection, path: Path, document: dict) -> None:
+    def _settle_clash(self, connection: sqlite3.Connection, path: Path, document: dict,
+                      stored: documents.Stored) -> None:
         """Two files with one id in one folder: the remains of a rename a crash interrupted. The higher version
         is the live one; the other is moved aside (renamed to *.superseded), never deleted."""
         other = connection.execute(f"SELECT path, version FROM {self.table} WHERE id = ?",
@@ -210,7 +222,7 @@ class Collection:
         if document["version"] > other["version"]:
             self._drop_row(connection, other["path"])
             documents.set_aside(self.root / other["path"])
-            self._put_row(connection, path, document)
+            self._put_row(connection, path, document, stored)
         else:
             documents.set_aside(path)
 
@@ -229,20 +241,21 @@ class Collection:
                 if indexed.get(relative) == mtime:
                     continue
                 try:
-                    document = documents.read_document(path)
-                    if document is None:
+                    found = documents.read_stored(path, self.body)
+                    if found is None:
                         self._drop_row(connection, relative)  # deleted since the scan
                         continue
+                    document, stored = found
                     if not isinstance(document, dict):
                         raise ValueError("it is not a JSON object")
                     if self.belongs and not self.belongs(relative, document):
                         raise ValueError("its contents name another place than where it is")
                     try:
-                        self._put_row(connection, path, document)
+                        self._put_row(connection, path, document, stored)
                     except sqlite3.IntegrityError:
                         if not self.versioned:
                             raise
-                        self._settle_clash(connection, path, document)
+                        self._settle_clash(connection, path, document, stored)
                 except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
                     log.warning("not indexing %s: %s", relative, error)
                     self._drop_row(connection, relative)

@@ -7,12 +7,27 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import jsoncodec
 from . import documents
 from .errors import Conflict
 from .index import Collection, Index
 from .timestamps import seconds
 
 LIST_FIELDS = "id, name, key, org_id, user_id, external, external_url, expires, created, updated"
+STORED_FIELDS = LIST_FIELDS + ", glance, path, mtime_ns, size, body_at"
+
+
+def _scalar(value: object) -> object:
+    return value if isinstance(value, (str, int, float, bool)) or value is None else None
+
+
+def _glance(dashboard: object) -> dict[str, Any]:
+    """What a look at the dashboard shows without reading it whole: its title and time range."""
+    if not isinstance(dashboard, dict):
+        return {}
+    time_range = dashboard.get("time") if isinstance(dashboard.get("time"), dict) else {}
+    return {"title": _scalar(dashboard.get("title")),
+            "time": {"from": _scalar(time_range.get("from")), "to": _scalar(time_range.get("to"))}}
 
 
 def _row(snapshot: dict) -> dict:
@@ -30,6 +45,7 @@ def _row(snapshot: dict) -> dict:
         "expires": snapshot["expires"],
         "created": snapshot["created"],
         "updated": snapshot["updated"],
+        "glance": jsoncodec.dumps(_glance(snapshot["dashboard"])).decode(),
     }
 
 
@@ -42,13 +58,13 @@ def _listed(row: dict) -> dict:
 class SnapshotStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "snapshots"
-        self._create_lock = documents.lock(self._folder / ".create.lock")
         self._documents = Collection(
             index, root, "snapshots",
             {"id": "INTEGER UNIQUE", "key": "TEXT UNIQUE", "delete_key_hash": "TEXT UNIQUE", "org_id": "INTEGER",
              "user_id": "INTEGER", "name": "TEXT", "name_folded": "TEXT", "external": "INTEGER",
-             "external_url": "TEXT", "expires_at": "REAL", "expires": "TEXT", "created": "TEXT", "updated": "TEXT"},
-            "snapshots/*/*.json", _row, indexes=["org_id, id", "org_id, user_id, id", "expires_at"])
+             "external_url": "TEXT", "expires_at": "REAL", "expires": "TEXT", "created": "TEXT", "updated": "TEXT",
+             "glance": "TEXT"},
+            "snapshots/*/*.json", _row, indexes=["org_id, id", "org_id, user_id, id", "expires_at"], body="dashboard")
 
     def _path(self, key: str) -> Path:
         fan_out = hashlib.sha256(documents.safe_name(key).encode()).hexdigest()[:2]
@@ -64,19 +80,15 @@ class SnapshotStore:
         UnsafeName for a key that cannot be a file name.
         """
         path = self._path(snapshot["key"])
-        # One creator at a time across threads and processes: the delete-key check and the id must not race.
-        with self._create_lock:
-            if self._documents.select("key = ?", (snapshot["key"],), columns="id"):
-                raise Conflict("key")
-            if self._documents.select("delete_key_hash = ?", (snapshot["deleteKeyHash"],), columns="id"):
-                raise Conflict("deleteKey")
-            record = {"id": self._documents.next_id(), **snapshot}
-            try:
-                self._documents.create(path, record)
-            except FileExistsError:
-                raise Conflict("key") from None
-            except Conflict as conflict:  # the index knew a clash the checks above could not see
-                raise Conflict("deleteKey" if conflict.field == "delete_key_hash" else "key") from None
+        # No lock: the file system refuses a taken key (a link never replaces a name), and the index's unique
+        # column a taken delete key, so creators in any thread or process run side by side.
+        record = {"id": self._documents.next_id(), **snapshot}
+        try:
+            self._documents.create(path, record)
+        except FileExistsError:
+            raise Conflict("key") from None
+        except Conflict as conflict:
+            raise Conflict("deleteKey" if conflict.field == "delete_key_hash" else "key") from None
         return record
 
     def get(self, key: str) -> dict[str, Any] | None:
@@ -85,6 +97,19 @@ class SnapshotStore:
             return self._documents.read(self._path(key))
         except documents.UnsafeName:
             return None
+
+    def get_stored(self, key: str) -> dict[str, Any] | None:
+        """The snapshot as listed, with `glance` (its dashboard's title and time range) and `dashboard` as its
+        stored bytes (a body with size, read() and chunks()); None when no snapshot has that key."""
+        rows = self._documents.select("key = ?", (key,), columns=STORED_FIELDS)
+        body = self._documents.open_body(rows[0]) if rows else None
+        if body is not None:
+            return {**_listed(rows[0]), "glance": jsoncodec.loads(rows[0]["glance"]), "dashboard": body}
+        snapshot = self.get(key)  # written by other means than ours, or changed since the row was: read it
+        if snapshot is None:
+            return None
+        return {**snapshot, "glance": _glance(snapshot["dashboard"]),
+                "dashboard": documents.EncodedBody(jsoncodec.dumps(snapshot["dashboard"]))}
 
     def find_by_delete_key_hash(self, delete_key_hash: str) -> dict[str, Any] | None:
         rows = self._documents.select("delete_key_hash = ?", (delete_key_hash,), columns="key")

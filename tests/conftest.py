@@ -83,6 +83,27 @@ def make_key(client) -> Callable[..., str]:
     return make
 
 
+_OPENED: list[list[Path]] = []  # the lists of the opened_files fixtures now recording
+
+
+def _record_opens(event: str, args: tuple) -> None:
+    if event == "open" and _OPENED and isinstance(args[0], (str, bytes, Path)):
+        for opened in _OPENED:
+            opened.append(Path(args[0].decode() if isinstance(args[0], bytes) else args[0]))
+
+
+sys.addaudithook(_record_opens)  # audit hooks cannot be removed: this one records only while a test asks
+
+
+@pytest.fixture
+def opened_files() -> Iterator[list[Path]]:
+    """Every file this process opens while the test runs (by any means: open, os.open, Path.read_bytes)."""
+    opened: list[Path] = []
+    _OPENED.append(opened)
+    yield opened
+    _OPENED.remove(opened)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

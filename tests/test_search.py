@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN, bearer
 from dashsnap.app import create_app
-from dashsnap.storage import documents
 
 LIMIT_MESSAGE = "Limit is above maximum allowed (5000)"
 SECRET = "TOP-SECRET-CONTENT-4242"
@@ -539,24 +538,17 @@ def test_deleting_a_dashboard_removes_its_stars(client, make_user, tmp_path):
 
 # --- search answers from the index ------------------------------------------------------------------------
 
-def test_search_reads_no_dashboard_file(client, monkeypatch):
+def test_search_reads_no_dashboard_file(client, opened_files):
     created = [create(client, f"Indexed {number}", tags=["t"]) for number in range(5)]
     star(client, created[0]["id"])
-    read = []
-    original = documents.read_document
-
-    def counting(path):
-        read.append(Path(path))
-        return original(path)
-
-    monkeypatch.setattr(documents, "read_document", counting)
+    opened_files.clear()
     assert len(search(client, query="indexed", tag="t")) == 5
     assert len(search(client, starred="true", limit=2, page=1)) == 1
     assert len(client.get("/api/dashboards/tags", headers=ADMIN).get_json()) == 1
-    assert [path for path in read if "dashboards" in path.parts] == []
+    assert [path for path in opened_files if "dashboards" in path.parts] == []
     # the probe does see reads: fetching one dashboard reads exactly its file
     assert client.get(f"/api/dashboards/uid/{created[2]['uid']}", headers=ADMIN).status_code == 200
-    assert [path.name for path in read if "dashboards" in path.parts] == ["indexed-2.json"]
+    assert [path.name for path in opened_files if "dashboards" in path.parts] == ["indexed-2.json"]
 
 
 def test_search_answers_from_the_index_until_reconcile(make_app, client, tmp_path):

@@ -141,11 +141,12 @@ def test_store_reopens_and_lists_document_after_interrupted_write(data_dir, cras
     assert [row["name"] for row in reopened.snapshots.list_for_org(1)] == ["original"]
 
 
-def test_crash_while_advancing_the_id_sequence_loses_nothing(data_dir, store):
+def test_crash_while_raising_the_id_bound_loses_nothing(data_dir, store):
     first = store.snapshots.create(snapshot_doc())
     doomed = snapshot_doc()
     result = run_child("""
-        os.replace = crash  # the id sequence is advanced with an atomic replace, before the document is written
+        store.index.connection.execute("UPDATE sequences SET bound = last")  # the next id must raise the bound
+        os.replace = crash  # the bound is raised with an atomic replace, before the id is counted
         store.snapshots.create(json.loads(sys.argv[2]))
     """, data_dir, json.dumps(doomed))
     assert_crashed(result)
@@ -154,6 +155,20 @@ def test_crash_while_advancing_the_id_sequence_loses_nothing(data_dir, store):
     assert reopened.snapshots.get(doomed["key"]) is None
     assert reopened.snapshots.create(snapshot_doc())["id"] == first["id"] + 1
     assert reopened.snapshots.count() == 2
+
+
+def test_ids_count_on_across_reopening_and_skip_ahead_but_never_repeat_after_losing_the_index(data_dir, store):
+    made = [store.snapshots.create(snapshot_doc())["id"] for _ in range(3)]
+    shut(store)
+    made.append(open_store(data_dir).snapshots.create(snapshot_doc())["id"])
+    assert made == [1, 2, 3, 4]
+    reopened = open_store(data_dir)
+    reopened.snapshots.delete(reopened.snapshots.list_for_org(1)[0]["key"])  # id 4 is gone, and not to come back
+    shut(reopened)
+    remove_index(data_dir)
+    after_loss = open_store(data_dir).snapshots.create(snapshot_doc())["id"]
+    assert after_loss > 4
+    assert open_store(data_dir).snapshots.create(snapshot_doc())["id"] == after_loss + 1
 
 
 def test_crash_before_link_of_new_document_leaves_no_document_and_no_index_row(data_dir, store):
@@ -189,8 +204,8 @@ def test_crash_after_link_before_index_row_is_indexed_on_reopen(data_dir, store)
     result = run_child("""
         real_create_document = documents.create_document
 
-        def create_then_crash(path, document):
-            real_create_document(path, document)
+        def create_then_crash(*args):
+            real_create_document(*args)
             crash()
 
         documents.create_document = create_then_crash
@@ -318,7 +333,7 @@ def test_ids_never_repeat_after_delete_and_index_loss(data_dir, store):
     remove_index(data_dir)
 
     reopened = open_store(data_dir)
-    assert reopened.snapshots.create(snapshot_doc())["id"] == 4
+    assert reopened.snapshots.create(snapshot_doc())["id"] > created[-1]["id"]  # past the bound, see ids.py
 
 
 # --- the index is a cache ----------------------------------------------------------------------------------
