@@ -84,6 +84,9 @@ class DashboardStore:
     def _folder(self, org_id: int) -> Path:
         return self._root / "orgs" / str(int(org_id)) / "dashboards"
 
+    def _lock(self, org_id: int) -> documents.SharedLock:
+        return documents.SharedLock(self._folder(org_id) / ".lock")
+
     def _path(self, org_id: int, slug: str) -> Path:
         return self._folder(org_id) / f"{documents.safe_name(slug)}.json"
 
@@ -133,20 +136,34 @@ class DashboardStore:
         the stored one unless `overwrite`. Raises Missing for an unknown id, Conflict("version") on a version
         mismatch, Conflict("name") when another dashboard has the title's slug (or the uid) and not `overwrite`.
         """
-        with documents.lock(self._folder(org_id) / ".lock"):
-            current = self._replaced_row(org_id, dashboard, slugify(dashboard["title"]), overwrite)
-            now = rfc3339(time.time())
+        slug = slugify(dashboard["title"])
+        # A new dashboard is written holding the org's lock shared, beside other new ones: the file system refuses
+        # a taken slug and the index a taken uid. Anything else (an update, or a clash) is decided holding it alone.
+        with self._lock(org_id).shared():
+            if self._replaced_row(org_id, dashboard, slug, overwrite) is None:
+                record = self._new_record(org_id, dashboard, author)
+                try:
+                    self._documents.create(self._path(org_id, slug), record)
+                    return record
+                except (FileExistsError, Conflict):
+                    pass
+        with self._lock(org_id).alone():
+            current = self._replaced_row(org_id, dashboard, slug, overwrite)
             if current:
                 # A dashboard keeps its uid for good, so links to it keep working.
                 record = new_record(org_id, dashboard, dashboard_id=current["id"], version=current["version"] + 1,
                                     uid=current["uid"], created=current["created"],
-                                    created_by=current["created_by"], author=author, now=now)
+                                    created_by=current["created_by"], author=author, now=rfc3339(time.time()))
             else:
-                record = new_record(org_id, dashboard, dashboard_id=self._documents.next_id(), version=1,
-                                    uid=dashboard.get("uid") or secrets.token_urlsafe(7), created=now,
-                                    created_by=author, author=author, now=now)
+                record = self._new_record(org_id, dashboard, author)
             self._write(org_id, record, current)
         return record
+
+    def _new_record(self, org_id: int, dashboard: dict, author: str) -> dict:
+        now = rfc3339(time.time())
+        return new_record(org_id, dashboard, dashboard_id=self._documents.next_id(), version=1,
+                          uid=dashboard.get("uid") or secrets.token_urlsafe(7), created=now, created_by=author,
+                          author=author, now=now)
 
     def _replaced_row(self, org_id: int, dashboard: dict, slug: str, overwrite: bool) -> dict | None:
         """The index row of the dashboard this save replaces, if any, after Grafana's version and name checks.
@@ -190,7 +207,7 @@ class DashboardStore:
 
     def delete(self, org_id: int, *, slug: str | None = None, uid: str | None = None) -> dict | None:
         """Delete the org's dashboard with that slug or uid; the deleted record, or None when there is none."""
-        with documents.lock(self._folder(org_id) / ".lock"):
+        with self._lock(org_id).alone():
             record = self.get_by_slug(org_id, slug) if uid is None else self.get_by_uid(org_id, uid)
             if record is None or not self._documents.delete(self._path(org_id, record["slug"])):
                 return None

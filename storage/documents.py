@@ -252,27 +252,45 @@ def lock(path: Path) -> FileLock:
     return FileLock(str(path), timeout=30)
 
 
-class WriteGuard:
-    """A data dir's write guard: every write holds it shared, a backup holds it alone, so a backup sees a moment
-    at which no write is half done. flock locks belong to an open file, so they also order threads."""
+class SharedLock:
+    """A lock in a file that many may hold shared at once, or one alone, across threads and processes (flock locks
+    belong to an open file, so each holder opens its own)."""
 
-    def __init__(self, data_dir: Path):
-        self._path = data_dir / ".writes.lock"
+    def __init__(self, path: Path):
+        self._path = path
 
     @contextmanager
     def _held(self, mode: int) -> Iterator[None]:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, mode)
             yield
         finally:
             os.close(fd)  # and with it the lock
 
-    def writing(self):
+    def shared(self):
         return self._held(fcntl.LOCK_SH)
 
-    def frozen(self):
+    def alone(self):
         return self._held(fcntl.LOCK_EX)
+
+
+class WriteGuard(SharedLock):
+    """A data dir's write guard: every write holds it shared, a backup holds it alone, so a backup sees a moment
+    at which no write is half done."""
+
+    def __init__(self, data_dir: Path):
+        super().__init__(data_dir / ".writes.lock")
+
+    def writing(self):
+        return self.shared()
+
+    def frozen(self):
+        return self.alone()
 
 
 class DataDirInUse(Exception):

@@ -564,6 +564,48 @@ def test_concurrent_saves_of_different_dashboards_all_succeed_with_distinct_ids(
     assert sorted(hit["title"] for hit in hits) == sorted(f"Concurrent {number}" for number in range(count))
 
 
+def race(app, bodies: list[dict]) -> list:
+    """Save every body at once, each from its own thread; the responses in the bodies' order."""
+    barrier = threading.Barrier(len(bodies))
+
+    def save_one(body: dict):
+        client = app.test_client()
+        barrier.wait(timeout=30)
+        return save(client, **body)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(save_one, bodies))
+
+
+@pytest.mark.parametrize("clash", ["title", "uid"])
+def test_concurrent_new_dashboards_with_one_title_or_uid_make_exactly_one(app, clash):
+    bodies = [{"dashboard": {"id": None, "title": "Same Title" if clash == "title" else f"Title {number}",
+                             **({"uid": "same-uid"} if clash == "uid" else {})}} for number in range(8)]
+    responses = race(app, bodies)
+    assert sorted(response.status_code for response in responses) == [200] + [412] * 7
+    hits = search(app.test_client())
+    assert len(hits) == 1
+    winner = next(response.get_json() for response in responses if response.status_code == 200)
+    assert (hits[0]["id"], hits[0]["uid"]) == (winner["id"], winner["uid"])
+
+
+def test_a_new_dashboard_racing_a_rename_to_its_title_leaves_one_of_them_holding_it(app, data_dir):
+    client = app.test_client()
+    for _ in range(10):
+        old = save(client, {"id": None, "title": "Old Name"}).get_json()
+        responses = race(app, [{"dashboard": {"id": old["id"], "title": "Wanted", "version": 1}},
+                               {"dashboard": {"id": None, "title": "Wanted"}}])
+        assert sorted(response.status_code for response in responses) == [200, 412]
+        holder = by_slug(client, "wanted").get_json()
+        winner = next(response.get_json() for response in responses if response.status_code == 200)
+        assert holder["dashboard"]["id"] == winner["id"]
+        assert by_slug(client, "old-name").status_code == (200 if winner["id"] != old["id"] else 404)
+        assert dashboard_file(data_dir, "wanted").exists()
+        for slug in ("wanted", "old-name"):
+            client.delete(f"/api/dashboards/db/{slug}", headers=ADMIN)
+    assert search(client) == []
+
+
 # --- home ---------------------------------------------------------------------------------------------------
 
 def test_home_dashboard_is_the_built_in_one_by_default(client):
