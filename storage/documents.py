@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,12 +40,60 @@ def safe_name(name: str) -> str:
     return name
 
 
+class _FolderSync:
+    """Group commit of one folder's fsyncs. A writer that has renamed a file into the folder needs an fsync that
+    starts after its rename: it waits for the next one, or runs it for every writer waiting when it starts."""
+
+    def __init__(self, folder: Path):
+        self._folder = folder
+        self._condition = threading.Condition()
+        self._requested = self._done = 0
+        self._running = False
+
+    def sync(self) -> None:
+        with self._condition:
+            self._requested += 1
+            ticket = self._requested
+            while self._done < ticket:
+                if self._running:
+                    self._condition.wait()
+                    continue
+                self._running, batch = True, self._requested
+                self._condition.release()
+                try:
+                    fd = os.open(self._folder, os.O_RDONLY | os.O_DIRECTORY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+                finally:
+                    self._condition.acquire()
+                    self._running = False
+                    self._condition.notify_all()  # on failure, another waiter tries
+                self._done = batch
+
+
+_folder_syncs: dict[Path, _FolderSync] = {}
+_folder_syncs_lock = threading.Lock()
+
+
+def _forget_folder_syncs() -> None:
+    """A forked child starts with none: another thread of its parent may have held one of their locks."""
+    global _folder_syncs_lock
+    _folder_syncs.clear()
+    _folder_syncs_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_folder_syncs)
+
+
 def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Make the renames and links done so far in folder durable, sharing the fsync with other threads'."""
+    sync = _folder_syncs.get(folder)
+    if sync is None:
+        with _folder_syncs_lock:
+            sync = _folder_syncs.setdefault(folder, _FolderSync(folder))
+    sync.sync()
 
 
 @dataclass(frozen=True)

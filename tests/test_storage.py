@@ -257,6 +257,48 @@ def test_reconcile_keeps_fresh_temp_files(data_dir, store):
 
 # --- concurrency -------------------------------------------------------------------------------------------
 
+def test_writers_in_one_folder_share_its_fsyncs_and_each_waits_for_one_after_its_own_link(tmp_path, monkeypatch):
+    writers, events, events_lock = 16, [], threading.Lock()
+    real_fsync, real_link = os.fsync, os.link
+
+    def note(*event):
+        with events_lock:
+            events.append(event)
+
+    def slow_folder_fsync(fd):
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            return real_fsync(fd)
+        note("fsync started")
+        time.sleep(0.05)  # long enough for every other writer to arrive while it runs
+        real_fsync(fd)
+        note("fsync ended")
+
+    def noted_link(source, target, **kwargs):
+        real_link(source, target, **kwargs)
+        note("linked", Path(target).name)
+
+    monkeypatch.setattr(os, "fsync", slow_folder_fsync)
+    monkeypatch.setattr(os, "link", noted_link)
+    barrier = threading.Barrier(writers)
+
+    def write(number: int) -> None:
+        barrier.wait(timeout=30)
+        documents.create_document(tmp_path / f"{number}.json", {"number": number})
+        note("answered", f"{number}.json")
+
+    threads = [threading.Thread(target=write, args=(number,)) for number in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(path.name for path in tmp_path.glob("*.json")) == sorted(f"{n}.json" for n in range(writers))
+    assert 1 <= events.count(("fsync started",)) <= writers // 4
+    for number in range(writers):
+        linked, answered = events.index(("linked", f"{number}.json")), events.index(("answered", f"{number}.json"))
+        covering = [at for at in range(linked, answered) if events[at] == ("fsync started",)]
+        assert covering and ("fsync ended",) in events[covering[0]:answered], f"writer {number} answered too soon"
+
+
 def test_concurrent_creates_from_threads_lose_nothing_and_never_share_an_id(store):
     threads, per_thread = 8, 25
     start = threading.Barrier(threads)
