@@ -7,10 +7,12 @@ fsynced so the rename itself survives a crash.
 from __future__ import annotations
 
 import fcntl
+import fnmatch
 import glob
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -270,13 +272,29 @@ def remove_document(path: Path) -> bool:
     return True
 
 
-def scan_documents(folder: Path, pattern: str) -> Iterator[tuple[Path, int]]:
-    """Yield (path, mtime_ns) of every document under folder matching the glob pattern."""
-    for name in glob.glob(os.path.join(folder, pattern)):
+def scan_documents(root: Path, pattern: str) -> dict[str, tuple[int, int]]:
+    """The (mtime_ns, size) of every document under root matching the glob pattern, by its path relative to
+    root; the pattern's last part matches file names. Plain strings and scandir: one stat per file, and no
+    path objects, which cost more than the stat at 100,000 files."""
+    folder_pattern, _, name_pattern = pattern.rpartition("/")
+    name_match = re.compile(fnmatch.translate(name_pattern)).match
+    found = {}
+    for folder in glob.glob(folder_pattern, root_dir=root) if folder_pattern else [""]:
+        prefix = f"{folder}/" if folder else ""
         try:
-            yield Path(name), os.stat(name).st_mtime_ns
-        except FileNotFoundError:
+            entries = os.scandir(os.path.join(root, folder))
+        except (FileNotFoundError, NotADirectoryError):
             continue
+        with entries:
+            for entry in entries:
+                if name_match(entry.name) and not entry.name.startswith("."):
+                    try:
+                        status = entry.stat()
+                    except FileNotFoundError:
+                        continue
+                    if stat.S_ISREG(status.st_mode):
+                        found[prefix + entry.name] = (status.st_mtime_ns, status.st_size)
+    return found
 
 
 def remove_stale_temp_files(folder_pattern: Path) -> None:
@@ -289,10 +307,6 @@ def remove_stale_temp_files(folder_pattern: Path) -> None:
                 os.unlink(name)
         except FileNotFoundError:
             continue
-
-
-def mtime_ns(path: Path) -> int:
-    return path.stat().st_mtime_ns
 
 
 def lock(path: Path) -> FileLock:

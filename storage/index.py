@@ -229,17 +229,18 @@ class Collection:
     def reconcile(self) -> None:
         """Make the index table list exactly the documents on disk, and the id sequence pass every id in it
         (documents restored from a backup keep their ids, which are then never handed out again)."""
-        indexed = {row["path"]: row["mtime_ns"] for row in self.select(columns="path, mtime_ns")}
-        on_disk = {self._relative(path): (path, mtime) for path, mtime in documents.scan_documents(self.root,
-                                                                                                 self.pattern)}
+        indexed = {row[0]: (row[1], row[2]) for row in self.index.connection.execute(
+            f"SELECT path, mtime_ns, size FROM {self.table}")}
+        on_disk = documents.scan_documents(self.root, self.pattern)
         with self.index.transaction() as connection:
             # Rows of vanished documents go first: after a restore, such a row may still hold the unique values
             # (a uid, say) of a document that came back under its old name.
             for relative in indexed.keys() - on_disk.keys():
                 self._drop_row(connection, relative)
-            for relative, (path, mtime) in on_disk.items():
-                if indexed.get(relative) == mtime:
+            for relative, stamp in on_disk.items():
+                if indexed.get(relative) == stamp:
                     continue
+                path = self.root / relative
                 try:
                     found = documents.read_stored(path, self.body)
                     if found is None:

@@ -299,6 +299,18 @@ def test_writers_in_one_folder_share_its_fsyncs_and_each_waits_for_one_after_its
         assert covering and ("fsync ended",) in events[covering[0]:answered], f"writer {number} answered too soon"
 
 
+def test_a_file_edited_in_place_with_its_old_mtime_kept_is_read_again_on_reopening(data_dir, store):
+    """Start-up compares each file's mtime and size with its row (a stat per file, no read); a tool that puts the
+    old mtime back (rsync -t, cp -p) still changes the size."""
+    created = store.snapshots.create(snapshot_doc(name="before"))
+    path = snapshot_path(data_dir, created["key"])
+    status = path.stat()
+    path.write_text(json.dumps({**created, "name": "after, a longer name"}))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    shut(store)
+    assert open_store(data_dir).snapshots.list_for_org(1)[0]["name"] == "after, a longer name"
+
+
 def test_concurrent_creates_from_threads_lose_nothing_and_never_share_an_id(store):
     threads, per_thread = 8, 25
     start = threading.Barrier(threads)
