@@ -1,7 +1,7 @@
 """Dashboards: `orgs/<org_id>/dashboards/<slug>.json`, so the file system itself keeps slugs unique per org.
 
-The index lists them for search: a row per dashboard, a row per tag, and the folded title in a trigram
-full-text table, so a substring search over 100,000 titles needs no scan.
+The index lists them, a row per dashboard; search and tags answer from the catalog (catalog.py), which holds
+those rows in memory in title order.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import jsoncodec
-from . import documents
+from . import catalog, documents
 from .errors import Conflict, Missing
 from .index import Collection, Index
 from .slugs import slugify
@@ -41,18 +41,7 @@ def _row(record: dict) -> dict:
 
 
 def _attach(connection: sqlite3.Connection, rowid: int, record: dict | None) -> None:
-    connection.execute("DELETE FROM dashboard_tags WHERE dashboard = ?", (rowid,))
-    connection.execute("DELETE FROM dashboard_titles WHERE rowid = ?", (rowid,))
-    if record is not None:
-        connection.executemany("INSERT INTO dashboard_tags (dashboard, org_id, term) VALUES (?, ?, ?)",
-                               [(rowid, record["orgId"], term) for term in set(record["tags"])])
-        connection.execute("INSERT INTO dashboard_titles (rowid, title) VALUES (?, ?)",
-                           (rowid, _fold(record["title"])))
-
-
-def _phrase(text: str) -> str:
-    """An FTS5 phrase that matches the text literally (with trigrams: as any part of a title)."""
-    return '"' + text.replace('"', '""') + '"'
+    catalog.log_change(connection, rowid)
 
 
 def new_record(org_id: int, dashboard: dict, *, dashboard_id: int, version: int, uid: str, created: str,
@@ -67,19 +56,16 @@ def new_record(org_id: int, dashboard: dict, *, dashboard_id: int, version: int,
 class DashboardStore:
     def __init__(self, root: Path, index: Index):
         self._root = root
-        connection = index.connection
-        connection.execute("CREATE TABLE IF NOT EXISTS dashboard_tags (dashboard INTEGER, org_id INTEGER, term TEXT)")
-        connection.execute("CREATE INDEX IF NOT EXISTS dashboard_tags_by_dashboard ON dashboard_tags (dashboard)")
-        connection.execute("CREATE INDEX IF NOT EXISTS dashboard_tags_by_term ON dashboard_tags (org_id, term)")
-        connection.execute("CREATE VIRTUAL TABLE IF NOT EXISTS dashboard_titles USING fts5(title, tokenize='trigram')")
+        catalog.create_change_log(index.connection)
         self._documents = Collection(
             index, root, "dashboards",
             {"id": "INTEGER UNIQUE", "uid": "TEXT", "org_id": "INTEGER", "slug": "TEXT", "title": "TEXT",
              "title_folded": "TEXT", "version": "INTEGER", "tags": "TEXT", "created": "TEXT", "updated": "TEXT",
              "created_by": "TEXT", "updated_by": "TEXT"},
-            "orgs/*/dashboards/*.json", _row, indexes=["org_id, title_folded, title"],
+            "orgs/*/dashboards/*.json", _row,
             constraints=["UNIQUE (org_id, slug)", "UNIQUE (org_id, uid)"], attach=_attach, versioned=True,
             belongs=_belongs, body="dashboard")
+        self._catalog = catalog.DashboardCatalog(index)
 
     def _folder(self, org_id: int) -> Path:
         return self._root / "orgs" / str(int(org_id)) / "dashboards"
@@ -217,9 +203,8 @@ class DashboardStore:
         return [row["uid"] for row in self._documents.select("org_id = ?", (org_id,), columns="uid")]
 
     def tags(self, org_id: int) -> list[dict[str, Any]]:
-        return self._documents.index.query(
-            "SELECT term, count(*) AS count FROM dashboard_tags WHERE org_id = ? GROUP BY term ORDER BY term",
-            (org_id,))
+        """Every tag of the org's dashboards, by term, with how many carry it: [{term, count}]."""
+        return self._catalog.tags(org_id)
 
     def search(self, org_id: int, *, query: str = "", tags: list[str] = (), ids: list[int] | None = None,
                uids: list[str] | None = None, starred_by: int | None = None, limit: int = 1000,
@@ -228,40 +213,12 @@ class DashboardStore:
 
         `query` is a case-insensitive part of the title; every tag must be carried; `starred_by` keeps the
         dashboards that user starred."""
-        folded = _fold(query)
-        where, params = ["d.org_id = ?"], [org_id]
-        # One table drives the query, chosen so it stays small (CROSS JOIN keeps SQLite from walking the title
-        # index and probing the full-text table once per dashboard): the trigram index when the query has a
-        # part of 3 characters or more, else the user's stars when asked for, else the org's titles in order,
-        # which stops early when matches are common.
-        if len(folded) >= 3:
-            source = "dashboard_titles CROSS JOIN dashboards d ON d.rowid = dashboard_titles.rowid"
-            where.append("dashboard_titles MATCH ?")
-            params.append(_phrase(folded))
-        elif starred_by is not None:
-            source = "stars CROSS JOIN dashboards d ON d.id = stars.dashboard_id"
-            where.append("stars.user_id = ?")
-            params.append(starred_by)
-            starred_by = None  # already applied
-        else:
-            source = "dashboards d"
-        if 0 < len(folded) < 3:
-            where.append("instr(d.title_folded, ?) > 0")
-            params.append(folded)
-        for tag in tags:
-            where.append("d.rowid IN (SELECT dashboard FROM dashboard_tags WHERE org_id = ? AND term = ?)")
-            params += [org_id, tag]
-        for column, values in (("id", ids), ("uid", uids)):
-            if values is not None:
-                where.append(f"d.{column} IN (SELECT value FROM json_each(?))")
-                params.append(json.dumps(values))
+        starred = None
         if starred_by is not None:
-            where.append("d.id IN (SELECT dashboard_id FROM stars WHERE user_id = ?)")
-            params.append(starred_by)
-        rows = self._documents.index.query(
-            f"SELECT d.id, d.uid, d.title, d.slug, d.tags FROM {source} WHERE {' AND '.join(where)} "
-            f"ORDER BY d.title_folded, d.title LIMIT ? OFFSET ?", [*params, limit, offset])
-        return [{**row, "tags": json.loads(row["tags"])} for row in rows]
+            starred = {row["dashboard_id"] for row in self._documents.index.query(
+                "SELECT dashboard_id FROM stars WHERE user_id = ?", (starred_by,))}
+        return self._catalog.search(org_id, part=_fold(query), tags=list(tags), ids=ids, uids=uids, starred=starred,
+                                    limit=limit, offset=offset)
 
     def count(self) -> int:
         return self._documents.select(columns="count(*) AS n")[0]["n"]

@@ -741,3 +741,53 @@ def test_too_many_tags_is_400(client):
     response = client.get("/api/search?" + "&".join(f"tag=t{n}" for n in range(1000)), headers=ADMIN)
     assert response.status_code == 400
     assert response.get_json()["message"].startswith("tag:")
+
+
+# --- the in-memory catalog keeps in step with every process's writes ----------------------------------------
+
+def titles(client, **params) -> list[str]:
+    return [hit["title"] for hit in search(client, **params)]
+
+
+def test_search_in_one_process_sees_saves_renames_and_deletes_made_by_another(make_app):
+    here, there = make_app().test_client(), make_app().test_client()  # two stores, two catalogs, one data dir
+    assert titles(here) == []
+    made = create(there, "Made There", tags=["far"])
+    assert titles(here, query="there") == ["Made There"]
+    assert client_tags(here) == [{"term": "far", "count": 1}]
+    renamed = {"id": made["id"], "uid": made["uid"], "title": "Renamed There", "tags": ["near"], "version": 1}
+    assert there.post("/api/dashboards/db", json={"dashboard": renamed}, headers=ADMIN).status_code == 200
+    assert titles(here) == ["Renamed There"]
+    assert titles(here, tag="far") == [] and titles(here, tag="near") == ["Renamed There"]
+    assert there.delete(f"/api/dashboards/uid/{made['uid']}", headers=ADMIN).status_code == 200
+    assert titles(here) == [] and client_tags(here) == []
+
+
+def test_a_catalog_left_far_behind_loads_the_index_again(make_app, monkeypatch):
+    from dashsnap.storage import catalog
+
+    monkeypatch.setattr(catalog, "CHANGES_KEPT", 3)
+    monkeypatch.setattr(catalog, "CHANGES_PRUNED_EVERY", 2)
+    here, there = make_app().test_client(), make_app().test_client()
+    create(there, "Seen Early")
+    assert titles(here) == ["Seen Early"]
+    for number in range(12):  # more changes than the log keeps
+        create(there, f"Later {number:02d}")
+    assert titles(here, query="later") == [f"Later {number:02d}" for number in range(12)]
+
+
+@pytest.mark.parametrize("scan_from", [2000, 5])  # filters leaving few candidates sort them, many walk the order
+def test_large_filtered_and_unfiltered_pages_come_in_title_order(client, monkeypatch, scan_from):
+    from dashsnap.storage import catalog
+
+    monkeypatch.setattr(catalog, "SCAN_MEMBERS_FROM", scan_from)
+    for number in range(60):
+        create(client, f"Board {number:03d}", tags=["all"] + (["even"] if number % 2 == 0 else []))
+    boards = [f"Board {number:03d}" for number in range(60)]
+    assert titles(client, limit=7, page=3) == boards[14:21]
+    assert titles(client, tag="even", limit=5, page=2) == boards[0::2][5:10]
+    assert titles(client, query="board 0", tag="all", limit=4, page=3) == boards[8:12]
+
+
+def client_tags(client) -> list[dict]:
+    return client.get("/api/dashboards/tags", headers=ADMIN).get_json()
