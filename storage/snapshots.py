@@ -58,6 +58,7 @@ def _listed(row: dict) -> dict:
 class SnapshotStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "snapshots"
+        self._folder.mkdir(exist_ok=True)
         self._documents = Collection(
             index, root, "snapshots",
             {"id": "INTEGER UNIQUE", "key": "TEXT UNIQUE", "delete_key_hash": "TEXT UNIQUE", "org_id": "INTEGER",
