@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,10 +27,14 @@ from waitress.adjustments import Adjustments
 from waitress.server import create_server
 
 from .app import create_app
+from .blueprints.context import EXTENSION
 from .storage import ServingLock
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 STOP_SECONDS = 10  # how long stopping workers may take before they are killed
+# Where each worker's prometheus_client keeps its values, for /metrics to add up: the variable must be set as it
+# is imported, so the parent sets it before it starts any worker.
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 log = logging.getLogger("dashsnap")
 
 
@@ -71,6 +77,7 @@ def _serve_worker(settings: Mapping[str, Any], sockets: list[socket.socket], rea
     threading.Thread(target=_end_with_parent, args=(parent,), name="dashsnap-parent-watch", daemon=True).start()
     configure_logging()
     app = create_app(dict(settings))
+    app.extensions[EXTENSION].metrics.include_every_process_in(os.environ[METRICS_DIR])
     ServingLock(Path(settings["DASHSNAP_DATA_DIR"])).hold()
     server = create_server(app, sockets=sockets, threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
     ready.send(os.getpid())
@@ -152,6 +159,7 @@ def run_workers(settings: Mapping[str, Any], sockets: list[socket.socket], count
     # A signal wakes the wait below through this pipe; the handler itself only takes note.
     wakeup = signal.set_wakeup_fd(wake_write)
     parent = _Parent(settings, sockets)
+    os.environ[METRICS_DIR] = tempfile.mkdtemp(prefix="dashsnap-metrics-")
     try:
         for number in range(1, count + 1):
             parent.start(number)
@@ -176,6 +184,7 @@ def run_workers(settings: Mapping[str, Any], sockets: list[socket.socket], count
         return True
     finally:
         parent.stop()
+        shutil.rmtree(os.environ.pop(METRICS_DIR), ignore_errors=True)
         signal.set_wakeup_fd(wakeup)
         for number, handler in handlers.items():
             signal.signal(number, handler)

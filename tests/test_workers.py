@@ -20,9 +20,10 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="wa
 
 
 def start(tmp_path: Path, port: int, workers: str = "2", **env: str) -> ServerProcess:
+    (tmp_path / "tmp").mkdir(exist_ok=True)  # TMPDIR: where the workers keep their metrics while they run
     environ = {**{k: v for k, v in os.environ.items() if not k.startswith("GF_")},
                "GF_SERVER_HTTP_ADDR": "127.0.0.1", "GF_SERVER_HTTP_PORT": str(port), "GF_SERVER_WORKERS": workers,
-               "GF_PATHS_DATA": str(tmp_path / "data"), **env}
+               "GF_PATHS_DATA": str(tmp_path / "data"), "TMPDIR": str(tmp_path / "tmp"), **env}
     # A session of its own, as a server started from a terminal has: Ctrl-C signals the whole group.
     return ServerProcess([str(DASHSNAP)], cwd=tmp_path, env=environ, log=tmp_path / "server.log",
                          start_new_session=True)
@@ -147,6 +148,25 @@ def test_writes_from_both_workers_at_once_all_land(server, port):
     assert len({snapshot["id"] for snapshot in made}) == len(made) == 50
 
 
+def test_metrics_count_the_requests_of_every_worker_whichever_answers(server, port):
+    from prometheus_client.parser import text_string_to_metric_families
+    from test_metrics import requests_counted
+
+    serving = workers(server, port)
+    for worker in serving:
+        with only(worker, serving):
+            assert [health(port) for _ in range(3)] == [200] * 3
+    for worker in serving:
+        with only(worker, serving):
+            scraped = requests.get(f"http://127.0.0.1:{port}/metrics", headers={"Connection": "close"}, timeout=30)
+        samples: dict[str, list] = {}
+        for family in text_string_to_metric_families(scraped.text):
+            for sample in family.samples:
+                samples.setdefault(sample.name, []).append(sample)
+        assert requests_counted(samples, "/api/health", "GET", 200) == 6
+        assert samples["dashsnap_stat_totals_snapshot"][0].value == 0  # counted once, not once per worker
+
+
 def test_sigterm_stops_every_worker_and_the_parent_exits_0(tmp_path, port):
     server = start(tmp_path, port)
     started = children(server.process.pid)
@@ -156,6 +176,7 @@ def test_sigterm_stops_every_worker_and_the_parent_exits_0(tmp_path, port):
 
     wait_until(lambda: not any(alive(pid) for pid in started), "all ended")
     assert "Traceback" not in server.log.read_text()
+    assert list((tmp_path / "tmp").iterdir()) == []  # the workers' metrics went with them
 
 
 def test_ctrl_c_stops_every_worker_and_the_parent_exits_0(tmp_path, port):
