@@ -201,7 +201,8 @@ def test_a_worker_that_dies_is_replaced(server, port):
     (replacement,) = workers(server, port) - {second}
     with only(replacement, {replacement, second}):
         assert health(port) == 200
-    assert f"(pid {first}) ended with signal SIGKILL; starting another" in server.log.read_text()
+    wait_until(lambda: f"(pid {first}) ended with signal SIGKILL; starting another" in server.log.read_text(),
+               "logged")
 
 
 def test_workers_end_when_the_parent_is_killed(tmp_path, port):
