@@ -56,16 +56,23 @@ def _sweep(store: Store) -> None:
 
 
 def _sweep_expired_snapshots(store: Store, interval: int) -> None:
-    """Remove expired snapshots now, then every interval seconds in a daemon thread (0: only now)."""
-    _sweep(store)
+    """Remove expired snapshots now, then every interval seconds in a daemon thread (0: only now).
+
+    With an interval, one process sweeps a data dir however many serve it (the workers of `[server] workers`,
+    several servers, a host app's processes): the one whose store `takes_sweeping`. The others ask again each
+    interval, so one of them takes over when it ends."""
     if interval <= 0:
+        _sweep(store)
         return
+    if store.takes_sweeping():
+        _sweep(store)
 
     def sweep_forever() -> None:
         while True:
             time.sleep(interval)
             try:
-                _sweep(store)
+                if store.takes_sweeping():
+                    _sweep(store)
             except Exception:  # a failed sweep must not end the sweeping
                 log.exception("expired snapshot sweep failed")
 

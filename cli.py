@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from marshmallow import ValidationError
 
-from . import security
+from . import security, serving
 from .app import create_app
 from .blueprints.context import EXTENSION
 from .config import ConfigError, load_config
@@ -121,19 +121,33 @@ def serve(config_file: str | None, data_dir: str | None, port: int | None) -> No
     """Serve the API with waitress (the default command)."""
     from waitress.server import create_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    workers = serving.worker_count(_settings(config_file, data_dir)["DASHSNAP_WORKERS"])
+    if workers < 0:
+        raise BadSetting(f"[server] workers: expected 0 (one per CPU) or more, got {workers}")
+    serving.configure_logging()
     app = _app(config_file, data_dir, DASHSNAP_HTTP_PORT=port)
     settings = app.extensions[EXTENSION].settings
+    host, port = settings["DASHSNAP_HTTP_ADDR"], settings["DASHSNAP_HTTP_PORT"]
     ServingLock(Path(settings["DASHSNAP_DATA_DIR"])).hold()
+    listening = f"dashsnap on http://{host}:{port}/ with data in {Path(settings['DASHSNAP_DATA_DIR']).resolve()}"
+    if workers == 1:
+        try:
+            server = create_server(app, host=host, port=port, threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
+        except OSError as error:
+            raise _cannot_listen(host, port, error) from None
+        log.info("%s", listening)
+        server.run()
+        return
     try:
-        server = create_server(app, host=settings["DASHSNAP_HTTP_ADDR"], port=settings["DASHSNAP_HTTP_PORT"],
-                               threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
+        sockets = serving.listening_sockets(host, port)
     except OSError as error:
-        raise click.ClickException(f"cannot listen on {settings['DASHSNAP_HTTP_ADDR']}:"
-                                   f"{settings['DASHSNAP_HTTP_PORT']}: {error.strerror or error}") from None
-    log.info("dashsnap on http://%s:%s/ with data in %s", settings["DASHSNAP_HTTP_ADDR"],
-             settings["DASHSNAP_HTTP_PORT"], Path(settings["DASHSNAP_DATA_DIR"]).resolve())
-    server.run()
+        raise _cannot_listen(host, port, error) from None
+    if not serving.run_workers(settings, sockets, workers, lambda: log.info("%s and %d workers", listening, workers)):
+        raise click.ClickException("a worker could not start (its error is above)")
+
+
+def _cannot_listen(host: str, port: int, error: OSError) -> click.ClickException:
+    return click.ClickException(f"cannot listen on {host}:{port}: {error.strerror or error}")
 
 
 @main.command("create-user")

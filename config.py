@@ -35,6 +35,7 @@ SETTINGS = [
     Setting("server", "root_url", "DASHSNAP_ROOT_URL", str, "%(protocol)s://%(domain)s:%(http_port)s/"),
     Setting("server", "max_body_bytes", "DASHSNAP_MAX_BODY_BYTES", int, 16 * MIB),
     Setting("server", "threads", "DASHSNAP_THREADS", int, 8),
+    Setting("server", "workers", "DASHSNAP_WORKERS", int, 1),
     Setting("paths", "data", "DASHSNAP_DATA_DIR", str, "data"),
     Setting("security", "admin_user", "DASHSNAP_ADMIN_USER", str, "admin"),
     Setting("security", "admin_password", "DASHSNAP_ADMIN_PASSWORD", str, "admin"),

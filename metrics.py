@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from .storage import STORE_FAILURES, Store
@@ -51,6 +52,8 @@ class Metrics:
             "dashsnap_store_errors", "Storage failures that ended a request with 500, by exception class.",
             ["error_type"], registry=self.registry)
         self.registry.register(StoreTotals(store))
+        self._store = store
+        self._exposed = self.registry
 
     def observe_request(self, handler: str, method: str, status_code: int, seconds: float) -> None:
         self.request_duration.labels(handler=handler, status_code=str(status_code), method=method).observe(seconds)
@@ -58,6 +61,15 @@ class Metrics:
     def count_store_error(self, error: BaseException) -> None:
         self.store_errors.labels(error_type=type(error).__name__).inc()
 
+    def include_every_process_in(self, path: str) -> None:
+        """Answer with the requests and errors of every process that records into path, this one's included: the
+        workers of one server, which prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR=path as it
+        is imported) has each write its values there. Whichever worker a scrape reaches, it gets the server's
+        totals, and those of a worker that ended stay counted."""
+        self._exposed = CollectorRegistry()
+        MultiProcessCollector(self._exposed, path)
+        self._exposed.register(StoreTotals(self._store))
+
     def exposition(self) -> bytes:
         """Every metric in Prometheus' text format (TEXT_FORMAT)."""
-        return generate_latest(self.registry)
+        return generate_latest(self._exposed)

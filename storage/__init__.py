@@ -38,6 +38,7 @@ class Store:
         self.dashboards = DashboardStore(data_dir, self.index)
         self.stars = StarStore(data_dir, self.index)
         self.datasources = DatasourceStore(data_dir, self.index)
+        self._sweeping = documents.KeptLock(data_dir / ".sweeper.lock")
         self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.dashboards, self.stars,
                            self.datasources]
 
@@ -48,6 +49,11 @@ class Store:
                 resource.reconcile()
             for folder in (self.data_dir, self.data_dir / "sequences"):
                 documents.remove_stale_temp_files(folder)
+
+    def takes_sweeping(self) -> bool:
+        """Whether this store is the one that sweeps expired snapshots: of the servers sharing the data dir, the
+        first to ask, until it ends."""
+        return self._sweeping.take()
 
     def secret_key(self, new_secret: Callable[[], str]) -> str:
         """The data dir's own secret key (mode 0600), made with new_secret on first use."""

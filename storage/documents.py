@@ -388,6 +388,28 @@ class ServingLock:
             os.close(fd)
 
 
+class KeptLock:
+    """An exclusive lock that the first process to ask takes without waiting and keeps for as long as it runs: the
+    kernel drops it with the process, however that ends, so the next to ask takes over. It picks the one process
+    on a data dir that does a job which must run once, however many servers share the data dir."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._held: int | None = None
+
+    def take(self) -> bool:
+        """True when this process holds the lock (now, or since an earlier call)."""
+        if self._held is None:
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            self._held = fd
+        return True
+
+
 def link_tree(source: Path, target: Path, keep: Callable[[PurePosixPath], bool]) -> int:
     """Hard-link (copy, where the file system has no links) every file under source that keep accepts into the
     same place under target; how many. Documents are replaced, never changed in place, so a link keeps the

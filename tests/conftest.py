@@ -144,9 +144,11 @@ class ServerProcess:
 
     LISTENING = b" dashsnap on http://"
 
-    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str], log: Path, timeout: float = 60):
+    def __init__(self, argv: list[str], *, cwd: Path, env: dict[str, str], log: Path, timeout: float = 60,
+                 **popen):
         self.log = log
-        self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        **popen)
         self._listening, self._said = threading.Event(), threading.Event()
         self._copier = threading.Thread(target=self._copy_output, daemon=True)
         self._copier.start()

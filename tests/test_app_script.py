@@ -42,3 +42,12 @@ def test_app_script_refuses_a_bad_setting_with_a_clear_message(tmp_path):
                             env={**os.environ, "GF_SERVER_HTTP_PORT": "three thousand"})
     assert result.returncode == 2
     assert "GF_SERVER_HTTP_PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_app_script_serves_with_two_workers(tmp_path):
+    server, url = start(tmp_path, GF_SERVER_WORKERS="2")
+    try:
+        assert requests.get(f"{url}/api/user", headers=ADMIN, timeout=30).json()["login"] == "admin"
+    finally:
+        assert server.stop() == 0
+    assert "and 2 workers" in server.log.read_text()

@@ -35,7 +35,8 @@ def _environment(unpacked: Path, **variables: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(binary: Path, cwd: Path, *args: str, port: int, **variables: str) -> Iterator[str]:
+def serving(binary: Path, cwd: Path, *args: str, port: int, stopped_with: int = -signal.SIGTERM,
+            **variables: str) -> Iterator[str]:
     """Run the binary as a server in cwd; yield its url; then stop it and check it exited and cleaned up."""
     unpacked = cwd / "unpacked"
     unpacked.mkdir()
@@ -45,7 +46,7 @@ def serving(binary: Path, cwd: Path, *args: str, port: int, **variables: str) ->
         yield f"http://127.0.0.1:{port}"
     finally:
         status = server.stop()
-    assert status == -signal.SIGTERM, server.log.read_text()
+    assert status == stopped_with, server.log.read_text()
     assert list(unpacked.iterdir()) == []
 
 
@@ -97,3 +98,11 @@ def test_binary_with_no_arguments_serves_with_data_in_the_working_directory(bina
     with serving(binary, tmp_path, port=port, GF_SERVER_HTTP_PORT=str(port)) as url:
         assert requests.get(f"{url}/api/user", headers=ADMIN, timeout=10).json()["login"] == "admin"
         assert (tmp_path / "data" / "secret_key").exists()
+
+
+def test_binary_serves_with_two_workers_and_exits_0_on_sigterm(binary, tmp_path):
+    port = free_port()
+    with serving(binary, tmp_path, port=port, stopped_with=0, GF_SERVER_HTTP_PORT=str(port),
+                 GF_SERVER_WORKERS="2") as url:
+        assert requests.get(f"{url}/api/user", headers=ADMIN, timeout=10).json()["login"] == "admin"
+    assert "and 2 workers" in (tmp_path / "server.log").read_text()

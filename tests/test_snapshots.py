@@ -257,6 +257,16 @@ def test_background_sweep_removes_expired_snapshots(make_app, tmp_path):
     assert list((tmp_path / "data" / "snapshots").glob("*/*.json")) == []
 
 
+
+def test_of_two_apps_with_a_sweeper_on_one_data_dir_only_the_first_sweeps(make_app, tmp_path):
+    first = make_app(DASHSNAP_CLEANUP_INTERVAL=3600).test_client()
+    created(first, expires=1)
+    time.sleep(1.1)
+
+    make_app(DASHSNAP_CLEANUP_INTERVAL=3600)  # would sweep as it starts, were it the only one
+
+    assert len(list((tmp_path / "data" / "snapshots").glob("*/*.json"))) == 1  # left to the first's next sweep
+
 # --- policy -----------------------------------------------------------------------------------------------
 
 def test_disabled_snapshots_answer_403_everywhere(make_app):
