@@ -1,7 +1,12 @@
 # `make binary`: dist/dashsnap, the server as one executable for a box with no Python.
 # `make lock`: renews the lock files (requirements*.txt) from the loose ranges in requirements*.in, taking the
 # newest releases those ranges allow. Needs the test venv (.venv, with uv from requirements-test.txt).
-.PHONY: binary lock
+# `make bench`: bench/ceiling.py, dashsnap against a bare Flask app under wrk; options in BENCH_ARGS, e.g.
+# `make bench BENCH_ARGS="--quick"` or `make bench BENCH_ARGS="--fill-cache /var/tmp/dashsnap-bench"`.
+.PHONY: bench binary lock
+
+bench:
+	.venv/bin/python bench/ceiling.py $(BENCH_ARGS)
 
 binary:
 	packaging/build-binary.sh
