@@ -37,14 +37,14 @@ class Sequence:
         self._count(lambda last: max(last, value))
 
     def _count(self, advance: Callable[[int], int]) -> int:
-        # The guard first, as every write takes it: a backup holding the data dir must not wait on the index.
-        with self._guard.writing(), self._index.transaction() as connection:
+        with self._index.transaction() as connection:
             row = connection.execute("SELECT last, bound FROM sequences WHERE name = ?", (self._name,)).fetchone()
             last, bound = tuple(row) if row else (self._stored_bound(),) * 2
             last = advance(last)
             if last > bound:
                 bound = last + BLOCK
-                documents.write_document(self._path, {"last": bound})  # durable before any id past the old bound
+                with self._guard.writing():  # durable before any id past the old bound is counted
+                    documents.write_document(self._path, {"last": bound})
             connection.execute("INSERT OR REPLACE INTO sequences VALUES (?, ?, ?)", (self._name, last, bound))
         return last
 
