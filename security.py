@@ -71,6 +71,14 @@ def decode_api_key(token: str) -> tuple[str, str, int] | None:
     return secret, name, org_id
 
 
+class _Check:
+    """A password check under way, and its result once done (None if it failed to finish)."""
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.result: bool | None = None
+
+
 class PasswordChecker:
     """Checks passwords against stored scrypt hashes, remembering recent successes for a few minutes.
 
@@ -84,6 +92,7 @@ class PasswordChecker:
         self._ttl = ttl_seconds
         self._size = size
         self._recent: OrderedDict[bytes, float] = OrderedDict()
+        self._checking: dict[bytes, _Check] = {}
         self._lock = threading.Lock()
 
     def spend_a_check(self, password: str) -> None:
@@ -99,19 +108,35 @@ class PasswordChecker:
         return remembered is not None and time.monotonic() - remembered < self._ttl
 
     def check(self, user_id: int, password_hash: str, password: str) -> bool:
+        """Whether password is the user's. Requests that bring the same password at once share one scrypt: a
+        client opening eight connections would otherwise spend eight at its first requests."""
         token = self._token(user_id, password_hash, password)
-        now = time.monotonic()
         with self._lock:
             if self.remembers(user_id, password_hash, password):
                 return True
-        if not check_password_hash(password_hash, password):
-            return False
-        with self._lock:
-            self._recent[token] = now
-            self._recent.move_to_end(token)
-            while len(self._recent) > self._size:
-                self._recent.popitem(last=False)
-        return True
+            checking = self._checking.get(token)
+            if checking is None:
+                checking = self._checking[token] = _Check()
+                leading = True
+            else:
+                leading = False
+        if not leading:
+            checking.done.wait()
+            if checking.result is not None:
+                return checking.result
+        try:
+            checking.result = check_password_hash(password_hash, password)
+        finally:
+            with self._lock:
+                if checking.result:
+                    self._recent[token] = time.monotonic()
+                    self._recent.move_to_end(token)
+                    while len(self._recent) > self._size:
+                        self._recent.popitem(last=False)
+                if self._checking.get(token) is checking:
+                    del self._checking[token]
+            checking.done.set()
+        return checking.result
 
 
 @dataclass(frozen=True)
