@@ -6,7 +6,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from dashsnap import security
 
 RIGHT, WRONG = "the right one", "a wrong one"

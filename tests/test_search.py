@@ -745,10 +745,6 @@ def test_too_many_tags_is_400(client):
 
 # --- the in-memory catalog keeps in step with every process's writes ----------------------------------------
 
-def titles(client, **params) -> list[str]:
-    return [hit["title"] for hit in search(client, **params)]
-
-
 def test_search_in_one_process_sees_saves_renames_and_deletes_made_by_another(make_app):
     here, there = make_app().test_client(), make_app().test_client()  # two stores, two catalogs, one data dir
     assert titles(here) == []
