@@ -25,6 +25,11 @@ def json_response(value: object, status: int = 200, headers: Mapping[str, str] |
     return Response(jsoncodec.dumps(value), status=status, headers=headers, content_type="application/json")
 
 
+def encoded_json_response(data: bytes, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """JSON the store has encoded already."""
+    return Response(data, status=status, headers=headers, content_type="application/json")
+
+
 def json_response_with(head: Mapping[str, object], name: str, body: Body, status: int = 200,
                        headers: Mapping[str, str] | None = None) -> Response:
     """The JSON object head with one more member, name, whose value is body's bytes sent as they are (big ones

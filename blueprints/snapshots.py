@@ -13,7 +13,7 @@ from .auth import Identity, current_identity, optional_auth, signed_in
 from .context import public_url, settings, store
 from .decorators import body, check_first, query
 from .errors import BadGateway, BadRequest, Conflict, Forbidden, GatewayTimeout, NotFound, Unauthorized
-from .responses import json_response, json_response_with
+from .responses import encoded_json_response, json_response, json_response_with
 from .routing import ApiBlueprint
 
 bp = ApiBlueprint("snapshots", __name__)
@@ -154,7 +154,7 @@ def get_snapshot(key: str):
 def list_snapshots(query: dict):
     """The caller's org's snapshots, newest first (an org Admin sees all, others their own)."""
     identity = current_identity()
-    return json_response(store().snapshots.list_for_org(
+    return encoded_json_response(store().snapshots.listing(
         identity.org_id, user_id=None if identity.has_role("Admin") else identity.user_id,
         query=query["query"], limit=query["limit"] if query["limit"] > 0 else DEFAULT_LIST_LIMIT))
 

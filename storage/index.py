@@ -200,14 +200,27 @@ class Collection:
                 self._drop_row(connection, self._relative(path))
         return removed
 
-    def select(self, where: str = "1", params: tuple | list = (), *, order_by: str | None = None,
-               limit: int | None = None, offset: int = 0, columns: str = "*") -> list[dict[str, Any]]:
+    def _select_sql(self, where: str, order_by: str | None, limit: int | None, offset: int, columns: str) -> str:
         sql = f"SELECT {columns} FROM {self.table} WHERE {where}"
         if order_by:
             sql += f" ORDER BY {order_by}"
         if limit is not None:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-        return self.index.query(sql, params)
+        return sql
+
+    def select(self, where: str = "1", params: tuple | list = (), *, order_by: str | None = None,
+               limit: int | None = None, offset: int = 0, columns: str = "*") -> list[dict[str, Any]]:
+        return self.index.query(self._select_sql(where, order_by, limit, offset, columns), params)
+
+    def select_json(self, members: dict[str, str], where: str = "1", params: tuple | list = (), *,
+                    order_by: str | None = None, limit: int | None = None, offset: int = 0) -> bytes:
+        """The selected rows as one JSON array of objects, in order, made by SQLite in one step (fetching rows one
+        by one costs more than the rest of a listing request); members maps each object's keys to SQL."""
+        rows = self._select_sql(where, order_by, limit, offset, "*")
+        pairs = ", ".join(f"'{name}', {expression}" for name, expression in members.items())
+        # A subquery with a LIMIT is never merged into the aggregate over it, so its order is the array's.
+        return self.index.connection.execute(f"SELECT json_group_array(json_object({pairs})) FROM ({rows})",
+                                              params).fetchone()[0].encode()
 
     def next_id(self) -> int:
         return self._ids.next()

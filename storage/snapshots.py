@@ -55,6 +55,12 @@ def _listed(row: dict) -> dict:
             "expires": row["expires"], "created": row["created"], "updated": row["updated"]}
 
 
+# The same, as SQL for the index to make the JSON itself.
+LISTED = {"id": "id", "name": "name", "key": "key", "orgId": "org_id", "userId": "user_id",
+          "external": "json(iif(external, 'true', 'false'))", "externalUrl": "external_url", "expires": "expires",
+          "created": "created", "updated": "updated"}
+
+
 class SnapshotStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "snapshots"
@@ -120,6 +126,12 @@ class SnapshotStore:
                      now: float | None = None) -> list[dict[str, Any]]:
         """Unexpired snapshots of the org, newest first, optionally only one user's and only names containing
         query (case-insensitive); each as Grafana lists it, without dashboard or delete key."""
+        return jsoncodec.loads(self.listing(org_id, user_id=user_id, query=query, limit=limit, now=now))
+
+    def listing(self, org_id: int, *, user_id: int | None = None, query: str = "", limit: int = 1000,
+                now: float | None = None) -> bytes:
+        """list_for_org's list as JSON, made by the index in one step: fetching its rows one by one cost more than
+        the rest of the request."""
         where, params = "org_id = ? AND expires_at > ?", [org_id, time.time() if now is None else now]
         if user_id is not None:
             where += " AND user_id = ?"
@@ -127,8 +139,7 @@ class SnapshotStore:
         if query:
             where += " AND instr(name_folded, ?) > 0"
             params.append(query.casefold())
-        rows = self._documents.select(where, params, order_by="id DESC", limit=limit, columns=LIST_FIELDS)
-        return [_listed(row) for row in rows]
+        return self._documents.select_json(LISTED, where, params, order_by="id DESC", limit=limit)
 
     def delete(self, key: str) -> bool:
         """Remove the snapshot; False when it was already gone."""
