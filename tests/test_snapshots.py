@@ -430,8 +430,8 @@ def test_unreadable_document_is_a_json_500_without_details(client, tmp_path, cap
     assert any("unhandled error" in record.message for record in caplog.records)
 
 
-@pytest.mark.parametrize("name", ['quote " and \\ backslash', "tab\tnew\nline \u0001 \u007f", "\U0001f600 ünïcödé \u2028",
-                                  "</script>", "x" * 250])
+@pytest.mark.parametrize("name", ['quote " and \\ backslash', "tab\tnew\nline \u0001 \u007f",
+                                  "\U0001f600 ünïcödé \u2028", "</script>", "x" * 250])
 def test_the_list_carries_names_exactly_and_newest_first(client, name):
     made = [created(client, name=f"{name} {number}") for number in range(30)]
     listed = client.get("/api/dashboard/snapshots", headers=ADMIN).get_json()
