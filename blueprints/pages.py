@@ -46,21 +46,20 @@ def add_security_headers(response: Response) -> Response:
 
 @cache
 def _templates() -> Environment:
-    """Our own Jinja environment: a host app's templates and settings cannot shadow ours or turn escaping off."""
-    return Environment(loader=FileSystemLoader(PACKAGE_ROOT / "templates"), autoescape=True,
+    """Our own Jinja environment: a host app's templates and settings cannot shadow ours or turn escaping off.
+    Templates and static files are part of the installed package, read once: they change only with it."""
+    return Environment(loader=FileSystemLoader(PACKAGE_ROOT / "templates"), autoescape=True, auto_reload=False,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 @cache
-def _digest(path: Path, mtime_ns: int, size: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+def _digest(filename: str) -> str:
+    return hashlib.sha256((STATIC_FOLDER / filename).read_bytes()).hexdigest()[:16]
 
 
 def asset_url(filename: str) -> str:
     """The url of a static file, versioned by its content so that browsers may keep it for a year."""
-    path = STATIC_FOLDER / filename
-    status = path.stat()
-    return f"{app_path(f'{STATIC_PATH}/{filename}')}?v={_digest(path, status.st_mtime_ns, status.st_size)}"
+    return f"{app_path(f'{STATIC_PATH}/{filename}')}?v={_digest(filename)}"
 
 
 def html_page(template: str, status: int, cache_control: str, *, headers: dict[str, str] = PAGE_HEADERS,
