@@ -48,8 +48,27 @@ def _check_tree(value: object, check_strings: bool) -> None:
                 key.encode()
 
 
+def _orjson_depth_limit() -> int | None:
+    """How deep orjson parses (1,024 levels in the versions we know), or None if it is not a plain limit."""
+    for limit in (1024,):
+        try:
+            orjson.loads(b"[" * limit + b"]" * limit)
+        except orjson.JSONDecodeError:
+            return None
+        try:
+            orjson.loads(b"[" * (limit + 1) + b"]" * (limit + 1))
+        except orjson.JSONDecodeError:
+            return limit
+    return None
+
+
+# orjson stops at its own depth limit: wrapped in that limit less MAX_DEPTH arrays, a document parses only if it
+# nests MAX_DEPTH levels or fewer, and the limit is checked in C rather than by walking the parsed tree.
+_WRAPS = (_orjson_depth_limit() or MAX_DEPTH) - MAX_DEPTH
+
+
 def _within_depth(value: object) -> bool:
-    """Whether value nests MAX_DEPTH levels or fewer (a level at a time: faster than a node at a time)."""
+    """Whether value nests MAX_DEPTH levels or fewer, a level at a time (where orjson cannot tell)."""
     level = [value]
     for _ in range(MAX_DEPTH):
         level = [child for node in level for child in (node.values() if isinstance(node, dict) else node)
@@ -57,6 +76,37 @@ def _within_depth(value: object) -> bool:
         if not level:
             return True
     return False
+
+
+def _unwrapped(wrapped: object) -> tuple[bool, object]:
+    """The document inside the _WRAPS arrays, if each holds exactly one value (else the body closed some of the
+    arrays and opened others: not one JSON value)."""
+    for _ in range(_WRAPS):
+        if not (isinstance(wrapped, list) and len(wrapped) == 1):
+            return False, None
+        wrapped = wrapped[0]
+    return True, wrapped
+
+
+def _loads_fast(raw: bytes) -> tuple[bool, object]:
+    """orjson's parse, within the depth limit; (False, None) when orjson refuses it (the standard library then
+    says why, or reads what orjson does not, a byte order mark)."""
+    if not _WRAPS:
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return False, None
+        if (isinstance(value, (dict, list)) and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH
+                and not _within_depth(value)):
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        return True, value
+    try:
+        wrapped = orjson.loads(b"[" * _WRAPS + raw + b"]" * _WRAPS)
+    except orjson.JSONDecodeError as error:
+        if "depth limit" in str(error):
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+        return False, None
+    return _unwrapped(wrapped)
 
 
 def _loads_exactly(raw: bytes) -> object:
@@ -77,14 +127,8 @@ def loads(data: bytes | str) -> object:
     """Parse JSON; ValueError for anything invalid or that could not be written back as it came."""
     raw = data.encode() if isinstance(data, str) else data
     if _LONG_DIGIT_RUN not in raw.translate(_DIGITS_ONLY):
-        try:
-            value = orjson.loads(raw)  # refuses NaN, infinities and lone surrogates itself
-        except orjson.JSONDecodeError:
-            pass  # the standard library says why, or reads what orjson does not (a byte order mark)
-        else:
-            if (isinstance(value, (dict, list)) and raw.count(b"{") + raw.count(b"[") > MAX_DEPTH
-                    and not _within_depth(value)):
-                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        parsed, value = _loads_fast(raw)  # orjson refuses NaN, infinities and lone surrogates itself
+        if parsed:
             return value
     return _loads_exactly(raw)
 
