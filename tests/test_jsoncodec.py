@@ -48,7 +48,8 @@ def test_nesting_is_allowed_to_the_depth_limit_and_not_past_it():
 
 
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", "[-Infinity]", "[1e400]", '["\\ud800"]', '["\\udc00 x"]',
-                                  '[1, 2', "[1,]", '{"a" 1}', "", "[01]", '"\\x41"'])
+                                  '[1, 2', "[1,]", '{"a" 1}', "", "[01]", '"\\x41"', "1],[2", "1]]", '"x"]',
+                                  "[[1]", "  ", "{}],[{}"])
 def test_what_json_cannot_hold_is_refused(text):
     with pytest.raises(ValueError):
         jsoncodec.loads(text.encode())
