@@ -31,6 +31,7 @@ class Index:
         self.path = path
         self._local = threading.local()
         self._writing = threading.RLock()
+        self._writers = documents.SharedLock(path.with_name(".index-writers.lock"))
         self._open_checked()
 
     def _connect(self) -> sqlite3.Connection:
@@ -75,9 +76,10 @@ class Index:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        # This process's writers queue on a lock of its own: one woken the moment the writer before it is done.
-        # Waiting on SQLite's lock instead means its busy handler's sleeps, of up to 100 ms each.
-        with self._writing:
+        # Writers queue on locks of their own, a thread lock within a process and a file lock between processes:
+        # each is woken the moment the writer before it is done. Waiting on SQLite's lock instead means its busy
+        # handler's sleeps, of up to 100 ms each.
+        with self._writing, self._writers.alone():
             connection = self.connection
             connection.execute("BEGIN IMMEDIATE")
             try:
