@@ -6,6 +6,7 @@ installs them app-wide for the requests no route of ours took (routing 404s and 
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -30,13 +31,17 @@ def loggable_path(path: str) -> str:
     return _SECRET_PART.sub(r"\1***", path)
 
 
-def _handler() -> str:
-    """The matched route in Grafana's style (`/api/snapshots/:key`, `*` for a path), never the raw path."""
-    rule = request.url_rule
-    if rule is None:
-        return "unknown"
-    route = rule.rule.removeprefix(state().url_prefix)
+@functools.cache
+def _route_name(rule: str, url_prefix: str) -> str:
+    """A rule in Grafana's style (`/api/snapshots/:key`, `*` for a path), without the mount prefix."""
+    route = rule.removeprefix(url_prefix)
     return _ROUTE_ARGUMENT.sub(lambda argument: "*" if argument[1] == "path" else f":{argument[2]}", route)
+
+
+def _handler() -> str:
+    """The matched route in Grafana's style, never the raw path."""
+    rule = request.url_rule
+    return "unknown" if rule is None else _route_name(rule.rule, state().url_prefix)
 
 
 def _logfmt(value: str) -> str:
@@ -58,11 +63,16 @@ def _finish(response: Response) -> Response:
     if started is None:  # a host app's hook answered before ours ran: not a request of ours
         return response
     seconds = time.perf_counter() - started
-    state().metrics.observe_request(_handler(), _method(), response.status_code, seconds)
-    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(_method()),
-             _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000,
-             _logfmt(caller_name() or "anonymous"))
+    method = _method()
+    state().metrics.observe_request(_handler(), method, response.status_code, seconds)
+    if log.isEnabledFor(logging.INFO):  # else the line's fields need not be worked out
+        _log_request(method, response.status_code, seconds)
     return response
+
+
+def _log_request(method: str, status: int, seconds: float) -> None:
+    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(method),
+             _logfmt(loggable_path(request.path)), status, seconds * 1000, _logfmt(caller_name() or "anonymous"))
 
 
 def _start_unrouted() -> None:
