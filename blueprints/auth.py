@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import request
 from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
@@ -38,6 +38,9 @@ class Identity:
     login: str = ""
     is_server_admin: bool = False
     api_key_name: str | None = None  # set only for API keys
+    # The user's document as it was read to sign them in (None for API keys and anonymous callers): a view that
+    # needs it does not read it again.
+    user: dict | None = field(default=None, compare=False, repr=False)
 
     def has_role(self, role: str) -> bool:
         return role in ORG_ROLES and self.role in ORG_ROLES and ORG_ROLES.index(self.role) >= ORG_ROLES.index(role)
@@ -77,7 +80,7 @@ def _identity_of_user(user: dict) -> Identity:
     signed_in_as(user["login"])
     org_id = _org_of(user)
     return Identity(org_id=org_id, role=user["orgs"].get(str(org_id), ""), user_id=user["id"],
-                    login=user["login"], is_server_admin=user["isGrafanaAdmin"])
+                    login=user["login"], is_server_admin=user["isGrafanaAdmin"], user=user)
 
 
 def sign_in(login: str, password: str) -> dict:
