@@ -10,9 +10,10 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import wraps
 
 from flask import request
-from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
+from flask_httpauth import HTTPAuth, HTTPBasicAuth, HTTPTokenAuth, MultiAuth
 
 from .. import security
 from ..schemas.base import ORG_ROLES
@@ -46,9 +47,37 @@ class Identity:
         return role in ORG_ROLES and self.role in ORG_ROLES and ORG_ROLES.index(self.role) >= ORG_ROLES.index(role)
 
 
+class PrebuiltMultiAuth(MultiAuth):
+    """flask-httpauth's MultiAuth, choosing the scheme the same way, with each scheme's guard of a view built once:
+    MultiAuth builds (and `functools.wraps`) a new one on every request."""
+
+    def login_required(self, f=None, role=None, optional=None):
+        def guard(view: Callable) -> Callable:
+            guarded = [(auth, auth.login_required(role=role, optional=optional)(view))
+                       for auth in (self.main_auth, *self.additional_auths)]
+
+            @wraps(view)
+            def decorated(*args, **kwargs):
+                return self._chosen(guarded)(*args, **kwargs)
+
+            return decorated
+
+        return guard(f) if f else guard
+
+    @staticmethod
+    def _chosen(guarded: list[tuple[HTTPAuth, Callable]]) -> Callable:
+        """The main scheme's guard, unless the request sends another scheme's header (and not the main one's)."""
+        (main, main_guard), *others = guarded
+        if not main.is_compatible_auth(request.headers):
+            for auth, guarded_view in others:
+                if auth.is_compatible_auth(request.headers):
+                    return guarded_view
+        return main_guard
+
+
 basic_auth = HTTPBasicAuth()
 token_auth = HTTPTokenAuth(scheme="Bearer")
-multi_auth = MultiAuth(basic_auth, token_auth)
+multi_auth = PrebuiltMultiAuth(basic_auth, token_auth)
 
 
 def _identity_of_api_key(token: str) -> Identity:
