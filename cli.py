@@ -27,6 +27,7 @@ from .storage.backup import BackupError, export_archive, import_archive
 from .version import DASHSNAP_VERSION
 
 log = logging.getLogger("dashsnap")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 ADMIN_USER_ID = 1  # the user Grafana's `admin reset-admin-password` resets: the one the first start made
 
 
@@ -114,6 +115,14 @@ def main() -> None:
     """
 
 
+def _log_to_stderr() -> None:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    # A line per request: its record need not find the calling frame, thread or process, which the format does not
+    # name (the logging HOWTO's "Optimization").
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+
+
 @main.command()
 @data_dir_options
 @click.option("--port", type=click.IntRange(1, 65535), help="The port (default: GF_SERVER_HTTP_PORT, else 3000).")
@@ -121,7 +130,7 @@ def serve(config_file: str | None, data_dir: str | None, port: int | None) -> No
     """Serve the API with waitress (the default command)."""
     from waitress.server import create_server
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _log_to_stderr()
     app = _app(config_file, data_dir, DASHSNAP_HTTP_PORT=port)
     settings = app.extensions[EXTENSION].settings
     ServingLock(Path(settings["DASHSNAP_DATA_DIR"])).hold()
