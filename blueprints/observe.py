@@ -1,8 +1,8 @@
 """Every request dashsnap answers is timed, recorded in the app's metrics and logged in one line on the
 `dashsnap.requests` logger, e.g. `method=GET path=/api/snapshots/*** status=200 duration_ms=1.4 caller=admin`.
 
-The hooks sit on dashsnap's own blueprint, so a host app's requests are never touched; the standalone app also
-installs them app-wide for the requests no route of ours took (routing 404s and 405s).
+The hooks sit on dashsnap's own blueprint, so a host app's requests are never touched; the standalone app installs
+them app-wide instead, which covers the requests no route of ours took too (routing 404s and 405s).
 """
 from __future__ import annotations
 
@@ -75,22 +75,8 @@ def _log_request(method: str, status: int, seconds: float) -> None:
              _logfmt(loggable_path(request.path)), status, seconds * 1000, _logfmt(caller_name() or "anonymous"))
 
 
-def _start_unrouted() -> None:
-    if request.blueprint is None:
-        _start()
-
-
-def _finish_unrouted(response: Response) -> Response:
-    return _finish(response) if request.blueprint is None else response
-
-
-def register_request_hooks(api: Blueprint) -> None:
-    """Observe every request dashsnap's blueprint handles (its children's included)."""
-    api.before_request(_start)
-    api.after_request(_finish)
-
-
-def register_unrouted_request_hooks(app: Flask) -> None:
-    """Observe the requests no blueprint took; only for an app that is dashsnap alone."""
-    app.before_request(_start_unrouted)
-    app.after_request(_finish_unrouted)
+def register_request_hooks(target: Blueprint | Flask) -> None:
+    """Observe every request target handles: dashsnap's blueprint (its children's included), or the whole app when
+    it is dashsnap alone."""
+    target.before_request(_start)
+    target.after_request(_finish)
