@@ -13,6 +13,7 @@ import re
 import time
 
 from flask import Blueprint, Flask, Response, g, request
+from werkzeug.routing import Rule
 
 from .context import caller_name, state
 
@@ -38,10 +39,9 @@ def _route_name(rule: str, url_prefix: str) -> str:
     return _ROUTE_ARGUMENT.sub(lambda argument: "*" if argument[1] == "path" else f":{argument[2]}", route)
 
 
-def _handler() -> str:
+def _handler(rule: Rule | None, url_prefix: str) -> str:
     """The matched route in Grafana's style, never the raw path."""
-    rule = request.url_rule
-    return "unknown" if rule is None else _route_name(rule.rule, state().url_prefix)
+    return "unknown" if rule is None else _route_name(rule.rule, url_prefix)
 
 
 def _logfmt(value: str) -> str:
@@ -49,9 +49,9 @@ def _logfmt(value: str) -> str:
     return value if _LOGFMT_BARE.fullmatch(value) else json.dumps(value)
 
 
-def _method() -> str:
+def _method(method: str) -> str:
     """The request's method, or "other": a client may send any word there, which must not grow the metrics."""
-    return request.method if request.method in KNOWN_METHODS else "other"
+    return method if method in KNOWN_METHODS else "other"
 
 
 def _start() -> None:
@@ -63,16 +63,21 @@ def _finish(response: Response) -> Response:
     if started is None:  # a host app's hook answered before ours ran: not a request of ours
         return response
     seconds = time.perf_counter() - started
-    method = _method()
-    state().metrics.observe_request(_handler(), method, response.status_code, seconds)
+    # The objects behind the proxies, looked up once: each look-up through a proxy costs as much as a field.
+    current, app_state = request._get_current_object(), state()
+    method = _method(current.method)
+    app_state.metrics.observe_request(_handler(current.url_rule, app_state.url_prefix), method,
+                                      response.status_code, seconds)
     if log.isEnabledFor(logging.INFO):  # else the line's fields need not be worked out
-        _log_request(method, response.status_code, seconds)
+        _log_request(method, current.path, response.status_code, seconds)
     return response
 
 
-def _log_request(method: str, status: int, seconds: float) -> None:
-    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(method),
-             _logfmt(loggable_path(request.path)), status, seconds * 1000, _logfmt(caller_name() or "anonymous"))
+def _log_request(method: str, path: str, status: int, seconds: float) -> None:
+    """The request's line; method is _method()'s, a bare word already."""
+    caller = caller_name()
+    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", method, _logfmt(loggable_path(path)), status,
+             seconds * 1000, _logfmt(caller) if caller else "anonymous")
 
 
 def register_request_hooks(target: Blueprint | Flask) -> None:
