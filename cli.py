@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -115,8 +116,27 @@ def main() -> None:
     """
 
 
+class _LogFormatter(logging.Formatter):
+    """logging's Formatter, with the date and time of the current second worked out once a second rather than for
+    every line."""
+
+    _second: tuple[int, str] = (-1, "")  # (a second, its date and time)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        second, stamp = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            stamp = time.strftime(self.default_time_format, self.converter(second))
+            self._second = (second, stamp)
+        return self.default_msec_format % (stamp, record.msecs)
+
+
 def _log_to_stderr() -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     # A line per request: its record need not find the calling frame, thread or process, which the format does not
     # name (the logging HOWTO's "Optimization").
     logging._srcfile = None
