@@ -26,7 +26,7 @@ from . import security
 from .blueprints import build_blueprint
 from .blueprints.context import EXTENSION, DashSnapState
 from .blueprints.errors import register_error_handlers
-from .blueprints.observe import register_unrouted_request_hooks
+from .blueprints.observe import register_request_hooks
 from .config import load_config
 from .metrics import Metrics
 from .storage import Conflict, FileDashboards, Store, open_store
@@ -92,6 +92,13 @@ class DashSnap:
             self.init_app(app, url_prefix=url_prefix, data_dir=data_dir)
 
     def init_app(self, app: Flask, *, url_prefix: str = "", data_dir: str | Path | None = None) -> None:
+        self._install(app, url_prefix=url_prefix, data_dir=data_dir, whole_app=False)
+
+    def _install(self, app: Flask, *, url_prefix: str = "", data_dir: str | Path | None = None,
+                 whole_app: bool) -> None:
+        """init_app; with whole_app (create_app: the app is dashsnap alone) the error handlers and the request hooks
+        are the app's, so routing 404s and 405s answer JSON and are timed and logged too, and a request runs one
+        pair of hooks."""
         if EXTENSION in app.extensions:
             raise RuntimeError("dashsnap is already set up on this app; use the existing one")
         if data_dir is not None:
@@ -109,7 +116,11 @@ class DashSnap:
             file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
             sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
             login_throttle=security.LoginThrottle(), metrics=Metrics(store), url_prefix=url_prefix.rstrip("/"))
-        app.register_blueprint(build_blueprint(catch_wrong_methods=bool(url_prefix.strip("/"))), url_prefix=url_prefix)
+        app.register_blueprint(build_blueprint(catch_wrong_methods=bool(url_prefix.strip("/")),
+                                               observe_requests=not whole_app), url_prefix=url_prefix)
+        if whole_app:
+            register_error_handlers(app)
+            register_request_hooks(app)
         _sweep_expired_snapshots(store, settings["DASHSNAP_CLEANUP_INTERVAL"])
 
 
@@ -118,10 +129,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     app = Flask(__name__)
     app.config.from_mapping(load_config(config.get("DASHSNAP_CONFIG_FILE"), overrides=config))
-    DashSnap(app)
-    # The whole app is ours: routing 404s and 405s answer JSON too, and are timed and logged.
-    register_error_handlers(app)
-    register_unrouted_request_hooks(app)
+    DashSnap()._install(app, whole_app=True)
     return app
 
 

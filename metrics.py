@@ -54,9 +54,15 @@ class Metrics:
         self.registry.register(StoreTotals(store))
         self._store = store
         self._exposed = self.registry
+        # Each (handler, status code, method)'s series, so that a request skips labels()' checks and lock.
+        self._request_series: dict[tuple[str, int, str], Histogram] = {}
 
     def observe_request(self, handler: str, method: str, status_code: int, seconds: float) -> None:
-        self.request_duration.labels(handler=handler, status_code=str(status_code), method=method).observe(seconds)
+        series = self._request_series.get((handler, status_code, method))
+        if series is None:
+            series = self.request_duration.labels(handler=handler, status_code=str(status_code), method=method)
+            self._request_series[handler, status_code, method] = series
+        series.observe(seconds)
 
     def count_store_error(self, error: BaseException) -> None:
         self.store_errors.labels(error_type=type(error).__name__).inc()

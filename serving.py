@@ -17,6 +17,7 @@ import signal
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -38,8 +39,32 @@ METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 log = logging.getLogger("dashsnap")
 
 
+class _LogFormatter(logging.Formatter):
+    """logging's Formatter, with the date and time of the current second worked out once a second rather than for
+    every line."""
+
+    _second: tuple[int, str] = (-1, "")  # (a second, its date and time)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        second, stamp = self._second
+        if int(record.created) != second:
+            second = int(record.created)
+            stamp = time.strftime(self.default_time_format, self.converter(second))
+            self._second = (second, stamp)
+        return self.default_msec_format % (stamp, record.msecs)
+
+
 def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    """Log to stderr, a server's process (the parent, or a worker) as any other."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # A line per request: its record need not find the calling frame, thread or process, which the format does not
+    # name (the logging HOWTO's "Optimization").
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 def worker_count(setting: int) -> int:

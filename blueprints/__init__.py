@@ -43,8 +43,9 @@ def unknown_route(**_: str):
 annotate(unknown_route, undocumented=True)
 
 
-def build_blueprint(*, catch_wrong_methods: bool) -> ApiBlueprint:
-    """A fresh parent blueprint (one per app, so each app can mount it under its own prefix).
+def build_blueprint(*, catch_wrong_methods: bool, observe_requests: bool) -> ApiBlueprint:
+    """A fresh parent blueprint (one per app, so each app can mount it under its own prefix). `observe_requests`
+    puts the hooks that time and log requests on it (left out where the app has them).
 
     A wrong method on a route is a routing error, which reaches no blueprint's handlers, so under a host app's
     prefix it would get the host's HTML 405: `catch_wrong_methods` adds rules that take every method our routes do
@@ -62,6 +63,7 @@ def build_blueprint(*, catch_wrong_methods: bool) -> ApiBlueprint:
         api.register_blueprint(wrong_method)
         api.add_url_rule("/api", "unknown_api_root", unknown_route, methods=ALL_METHODS)
     register_error_handlers(api)
-    register_request_hooks(api)
+    if observe_requests:
+        register_request_hooks(api)
     api.add_url_rule("/api/<path:unknown>", "unknown_api_route", unknown_route, methods=ALL_METHODS)
     return api

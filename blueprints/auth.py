@@ -9,10 +9,11 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import wraps
 
 from flask import request
-from flask_httpauth import HTTPBasicAuth, HTTPTokenAuth, MultiAuth
+from flask_httpauth import HTTPAuth, HTTPBasicAuth, HTTPTokenAuth, MultiAuth
 
 from .. import security
 from ..schemas.base import ORG_ROLES
@@ -38,14 +39,45 @@ class Identity:
     login: str = ""
     is_server_admin: bool = False
     api_key_name: str | None = None  # set only for API keys
+    # The user's document as it was read to sign them in (None for API keys and anonymous callers): a view that
+    # needs it does not read it again.
+    user: dict | None = field(default=None, compare=False, repr=False)
 
     def has_role(self, role: str) -> bool:
         return role in ORG_ROLES and self.role in ORG_ROLES and ORG_ROLES.index(self.role) >= ORG_ROLES.index(role)
 
 
+class PrebuiltMultiAuth(MultiAuth):
+    """flask-httpauth's MultiAuth, choosing the scheme the same way, with each scheme's guard of a view built once:
+    MultiAuth builds (and `functools.wraps`) a new one on every request."""
+
+    def login_required(self, f=None, role=None, optional=None):
+        def guard(view: Callable) -> Callable:
+            guarded = [(auth, auth.login_required(role=role, optional=optional)(view))
+                       for auth in (self.main_auth, *self.additional_auths)]
+
+            @wraps(view)
+            def decorated(*args, **kwargs):
+                return self._chosen(guarded)(*args, **kwargs)
+
+            return decorated
+
+        return guard(f) if f else guard
+
+    @staticmethod
+    def _chosen(guarded: list[tuple[HTTPAuth, Callable]]) -> Callable:
+        """The main scheme's guard, unless the request sends another scheme's header (and not the main one's)."""
+        (main, main_guard), *others = guarded
+        if not main.is_compatible_auth(request.headers):
+            for auth, guarded_view in others:
+                if auth.is_compatible_auth(request.headers):
+                    return guarded_view
+        return main_guard
+
+
 basic_auth = HTTPBasicAuth()
 token_auth = HTTPTokenAuth(scheme="Bearer")
-multi_auth = MultiAuth(basic_auth, token_auth)
+multi_auth = PrebuiltMultiAuth(basic_auth, token_auth)
 
 
 def _identity_of_api_key(token: str) -> Identity:
@@ -77,7 +109,7 @@ def _identity_of_user(user: dict) -> Identity:
     signed_in_as(user["login"])
     org_id = _org_of(user)
     return Identity(org_id=org_id, role=user["orgs"].get(str(org_id), ""), user_id=user["id"],
-                    login=user["login"], is_server_admin=user["isGrafanaAdmin"])
+                    login=user["login"], is_server_admin=user["isGrafanaAdmin"], user=user)
 
 
 def sign_in(login: str, password: str) -> dict:

@@ -1,17 +1,31 @@
 """Health: whether the server can use its data dir (no sign-in; backup and import tools check it first)."""
 from __future__ import annotations
 
+import time
+
 from ..version import DASHSNAP_VERSION, GRAFANA_API_VERSION
-from .context import store
+from .context import state, store
 from .responses import json_response
 from .routing import ApiBlueprint
 
 bp = ApiBlueprint("health", __name__)
+# How long a check of the data dir stands, as Grafana keeps its database check for 5 s: creating a file costs more
+# than the rest of the request, and a monitor asking many times a second needs no fresher answer.
+CHECK_SECONDS = 1.0
+
+
+def _data_dir_writable() -> bool:
+    now = time.monotonic()
+    checked = state().data_dir_checked
+    if checked is None or now - checked[0] >= CHECK_SECONDS:
+        checked = state().data_dir_checked = (now, store().is_writable())
+    return checked[1]
 
 
 @bp.get("/api/health")
 def get_health():
-    """"ok" with 200 while the data dir is writable, "failing" with 503 when it is not."""
-    healthy = store().is_writable()
+    """"ok" with 200 while the data dir is writable, "failing" with 503 when it is not (checked at most once a
+    second)."""
+    healthy = _data_dir_writable()
     return json_response({"commit": DASHSNAP_VERSION, "database": "ok" if healthy else "failing",
                           "version": GRAFANA_API_VERSION}, 200 if healthy else 503)

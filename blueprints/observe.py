@@ -1,17 +1,19 @@
 """Every request dashsnap answers is timed, recorded in the app's metrics and logged in one line on the
 `dashsnap.requests` logger, e.g. `method=GET path=/api/snapshots/*** status=200 duration_ms=1.4 caller=admin`.
 
-The hooks sit on dashsnap's own blueprint, so a host app's requests are never touched; the standalone app also
-installs them app-wide for the requests no route of ours took (routing 404s and 405s).
+The hooks sit on dashsnap's own blueprint, so a host app's requests are never touched; the standalone app installs
+them app-wide instead, which covers the requests no route of ours took too (routing 404s and 405s).
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import time
 
 from flask import Blueprint, Flask, Response, g, request
+from werkzeug.routing import Rule
 
 from .context import caller_name, state
 
@@ -30,13 +32,16 @@ def loggable_path(path: str) -> str:
     return _SECRET_PART.sub(r"\1***", path)
 
 
-def _handler() -> str:
-    """The matched route in Grafana's style (`/api/snapshots/:key`, `*` for a path), never the raw path."""
-    rule = request.url_rule
-    if rule is None:
-        return "unknown"
-    route = rule.rule.removeprefix(state().url_prefix)
+@functools.cache
+def _route_name(rule: str, url_prefix: str) -> str:
+    """A rule in Grafana's style (`/api/snapshots/:key`, `*` for a path), without the mount prefix."""
+    route = rule.removeprefix(url_prefix)
     return _ROUTE_ARGUMENT.sub(lambda argument: "*" if argument[1] == "path" else f":{argument[2]}", route)
+
+
+def _handler(rule: Rule | None, url_prefix: str) -> str:
+    """The matched route in Grafana's style, never the raw path."""
+    return "unknown" if rule is None else _route_name(rule.rule, url_prefix)
 
 
 def _logfmt(value: str) -> str:
@@ -44,9 +49,9 @@ def _logfmt(value: str) -> str:
     return value if _LOGFMT_BARE.fullmatch(value) else json.dumps(value)
 
 
-def _method() -> str:
+def _method(method: str) -> str:
     """The request's method, or "other": a client may send any word there, which must not grow the metrics."""
-    return request.method if request.method in KNOWN_METHODS else "other"
+    return method if method in KNOWN_METHODS else "other"
 
 
 def _start() -> None:
@@ -58,29 +63,25 @@ def _finish(response: Response) -> Response:
     if started is None:  # a host app's hook answered before ours ran: not a request of ours
         return response
     seconds = time.perf_counter() - started
-    state().metrics.observe_request(_handler(), _method(), response.status_code, seconds)
-    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", _logfmt(_method()),
-             _logfmt(loggable_path(request.path)), response.status_code, seconds * 1000,
-             _logfmt(caller_name() or "anonymous"))
+    # The objects behind the proxies, looked up once: each look-up through a proxy costs as much as a field.
+    current, app_state = request._get_current_object(), state()
+    method = _method(current.method)
+    app_state.metrics.observe_request(_handler(current.url_rule, app_state.url_prefix), method,
+                                      response.status_code, seconds)
+    if log.isEnabledFor(logging.INFO):  # else the line's fields need not be worked out
+        _log_request(method, current.path, response.status_code, seconds)
     return response
 
 
-def _start_unrouted() -> None:
-    if request.blueprint is None:
-        _start()
+def _log_request(method: str, path: str, status: int, seconds: float) -> None:
+    """The request's line; method is _method()'s, a bare word already."""
+    caller = caller_name()
+    log.info("method=%s path=%s status=%d duration_ms=%.1f caller=%s", method, _logfmt(loggable_path(path)), status,
+             seconds * 1000, _logfmt(caller) if caller else "anonymous")
 
 
-def _finish_unrouted(response: Response) -> Response:
-    return _finish(response) if request.blueprint is None else response
-
-
-def register_request_hooks(api: Blueprint) -> None:
-    """Observe every request dashsnap's blueprint handles (its children's included)."""
-    api.before_request(_start)
-    api.after_request(_finish)
-
-
-def register_unrouted_request_hooks(app: Flask) -> None:
-    """Observe the requests no blueprint took; only for an app that is dashsnap alone."""
-    app.before_request(_start_unrouted)
-    app.after_request(_finish_unrouted)
+def register_request_hooks(target: Blueprint | Flask) -> None:
+    """Observe every request target handles: dashsnap's blueprint (its children's included), or the whole app when
+    it is dashsnap alone."""
+    target.before_request(_start)
+    target.after_request(_finish)

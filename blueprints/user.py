@@ -24,12 +24,9 @@ def _user_required() -> None:
 
 
 def _caller() -> dict:
-    """The caller's user document."""
+    """The caller's user document, as signing in read it."""
     _user_required()
-    user = store().users.get(current_identity().user_id)
-    if user is None:
-        raise BadRequest(NO_USER)
-    return user
+    return current_identity().user
 
 
 def profile(user: dict) -> dict:
@@ -109,5 +106,4 @@ def make_active_org(user: dict | None, org_id: str):
 @signed_in
 def switch_org(org_id: str):
     """Make another of the caller's orgs the active one."""
-    identity = current_identity()
-    return make_active_org(store().users.get(identity.user_id) if identity.user_id else None, org_id)
+    return make_active_org(current_identity().user, org_id)

@@ -2,6 +2,7 @@
 cannot be written."""
 import shutil
 
+from dashsnap.blueprints import health
 from dashsnap.version import GRAFANA_API_VERSION
 
 
@@ -19,3 +20,11 @@ def test_health_fails_when_data_dir_is_unusable(app, client, tmp_path):
     response = client.get("/api/health")
     assert response.status_code == 503
     assert response.get_json()["database"] == "failing"
+
+
+def test_health_notices_a_data_dir_that_breaks_once_the_last_check_is_old(app, client, tmp_path, monkeypatch):
+    assert client.get("/api/health").status_code == 200
+    shutil.rmtree(tmp_path / "data")
+    (tmp_path / "data").write_text("not a folder any more")
+    monkeypatch.setattr(health, "CHECK_SECONDS", 0)
+    assert client.get("/api/health").status_code == 503
