@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from ..schemas.dashboards import SearchQuerySchema
 from .auth import Identity, current_identity, signed_in
-from .context import settings, state, store
-from .dashboards import dashboard_url
+from .context import app_path, settings, state, store
 from .decorators import query
 from .responses import json_response
 from .routing import ApiBlueprint
@@ -23,9 +22,10 @@ def _database_hits(identity: Identity, query: dict, limit: int, offset: int) -> 
         identity.org_id, query=query["query"], tags=query["tag"], ids=query["dashboard_ids"],
         uids=query["dashboard_uids"], starred_by=identity.user_id if query["starred"] else None, limit=limit,
         offset=offset)
-    starred = store().stars.starred_among(identity.user_id, [hit["id"] for hit in found])
+    starred = store().stars.starred_among(identity.user_id, [hit["id"] for hit in found]) if found else set()
+    dashboards = app_path("d/")  # each hit's url is made below with this prefix (5,000 hits in a page)
     return [{"id": hit["id"], "uid": hit["uid"], "title": hit["title"], "uri": f"db/{hit['slug']}",
-             "url": dashboard_url(hit), "slug": "", "type": "dash-db", "tags": hit["tags"],
+             "url": f"{dashboards}{hit['uid']}/{hit['slug']}", "slug": "", "type": "dash-db", "tags": hit["tags"],
              "isStarred": hit["id"] in starred} for hit in found]
 
 

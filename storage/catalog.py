@@ -15,6 +15,8 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import orjson
+
 from .index import Index
 
 CHANGES_KEPT = 10_000  # a catalog further behind than this loads the table again
@@ -43,7 +45,7 @@ Entry = tuple
 
 def _entry(row: sqlite3.Row | tuple) -> Entry:
     rowid, dashboard_id, uid, org_id, slug, title, folded, tags = row
-    return folded, title, rowid, dashboard_id, uid, slug, tuple(json.loads(tags)), org_id
+    return folded, title, rowid, dashboard_id, uid, slug, tuple(orjson.loads(tags)), org_id
 
 
 def _hit(entry: Entry) -> dict:
@@ -52,13 +54,11 @@ def _hit(entry: Entry) -> dict:
 
 @dataclass
 class _Org:
-    """One org's dashboards: by rowid, in title order, by tag, by id and by uid."""
+    """One org's dashboards: by rowid, in title order and by tag."""
 
     entries: dict[int, Entry] = field(default_factory=dict)
     order: list[Entry] = field(default_factory=list)
     by_tag: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    by_id: dict[int, int] = field(default_factory=dict)
-    by_uid: dict[str, int] = field(default_factory=dict)
     # The folded titles in order, joined by NUL (which no folded title or query holds), and where each begins:
     # str.find then scans for a part of a title at C speed. Built when a search needs it after a change.
     _joined: str | None = None
@@ -70,8 +70,15 @@ class _Org:
         bisect.insort(self.order, entry)
         for tag in set(entry[TAGS]):
             self.by_tag[tag].add(rowid)
-        self.by_id[entry[ID]] = rowid
-        self.by_uid[entry[UID]] = rowid
+        self._joined = None
+
+    def load(self, entries: list[Entry]) -> None:
+        """Add many entries at once (sorted once: inserting each in order would move the list every time)."""
+        self.entries.update((entry[ROWID], entry) for entry in entries)
+        self.order = sorted(self.entries.values())
+        for entry in entries:
+            for tag in set(entry[TAGS]):
+                self.by_tag[tag].add(entry[ROWID])
         self._joined = None
 
     def remove(self, rowid: int) -> None:
@@ -81,10 +88,6 @@ class _Org:
             self.by_tag[tag].discard(rowid)
             if not self.by_tag[tag]:
                 del self.by_tag[tag]
-        if self.by_id.get(entry[ID]) == rowid:
-            del self.by_id[entry[ID]]
-        if self.by_uid.get(entry[UID]) == rowid:
-            del self.by_uid[entry[UID]]
         self._joined = None
 
     def _titles_containing(self, part: str):
@@ -147,24 +150,29 @@ class DashboardCatalog:
                         self._orgs[self._org_of.pop(rowid)].remove(rowid)
                 rows = connection.execute(f"SELECT {ENTRY_FIELDS} FROM dashboards WHERE rowid IN "
                                           "(SELECT value FROM json_each(?))", (json.dumps(changed),))
+            arrived: dict[int, list[Entry]] = defaultdict(list)
             for entry in map(_entry, rows):
-                self._orgs[entry[ORG_ID]].add(entry)
+                arrived[entry[ORG_ID]].append(entry)
                 self._org_of[entry[ROWID]] = entry[ORG_ID]
+            for org_id, entries in arrived.items():
+                if len(entries) > 1:
+                    self._orgs[org_id].load(entries)
+                else:
+                    self._orgs[org_id].add(entries[0])
             self._seen = top
 
-    def search(self, org_id: int, *, part: str, tags: list[str], ids: list[int] | None, uids: list[str] | None,
-               starred: set[int] | None, limit: int, offset: int) -> list[dict]:
-        """As DashboardStore.search, with the title part already folded and the starred ids looked up."""
+    def search(self, org_id: int, *, part: str, tags: list[str], among: list[set[int]], limit: int,
+               offset: int) -> list[dict]:
+        """As DashboardStore.search, with the title part already folded, and the rowids that the other filters
+        (ids, uids, stars) let through, each a set in among."""
         self._refresh()
         with self._lock:
             org = self._orgs.get(org_id) or _Org()
             candidates: set[int] | None = None
-            for rowids in sorted(([org.by_tag.get(tag, set()) for tag in set(tags)] +
-                                  [{org.by_id[value] for value in values if value in org.by_id}
-                                   for values in (ids, starred) if values is not None] +
-                                  ([{org.by_uid[value] for value in uids if value in org.by_uid}]
-                                   if uids is not None else [])), key=len):
+            for rowids in sorted([org.by_tag.get(tag, set()) for tag in set(tags)] + among, key=len):
                 candidates = set(rowids) if candidates is None else candidates & rowids
+            if candidates is not None:
+                candidates &= org.entries.keys()  # the index may list a row written since the catalog looked
             return [_hit(entry) for entry in org.search(part, candidates, limit, offset)]
 
     def tags(self, org_id: int) -> list[dict]:

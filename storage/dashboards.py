@@ -213,12 +213,18 @@ class DashboardStore:
 
         `query` is a case-insensitive part of the title; every tag must be carried; `starred_by` keeps the
         dashboards that user starred."""
-        starred = None
+        among = []  # the rowids each of the filters the catalog does not hold lets through
+        for column, values in (("id", ids), ("uid", uids)):
+            if values is not None:
+                among.append({row[0] for row in self._documents.index.connection.execute(
+                    f"SELECT rowid FROM dashboards WHERE org_id = ? AND {column} IN (SELECT value FROM json_each(?))",
+                    (org_id, json.dumps(values)))})
         if starred_by is not None:
-            starred = {row["dashboard_id"] for row in self._documents.index.query(
-                "SELECT dashboard_id FROM stars WHERE user_id = ?", (starred_by,))}
-        return self._catalog.search(org_id, part=_fold(query), tags=list(tags), ids=ids, uids=uids, starred=starred,
-                                    limit=limit, offset=offset)
+            among.append({row[0] for row in self._documents.index.connection.execute(
+                "SELECT d.rowid FROM stars s JOIN dashboards d ON d.id = s.dashboard_id "
+                "WHERE s.user_id = ? AND d.org_id = ?", (starred_by, org_id))})
+        return self._catalog.search(org_id, part=_fold(query), tags=list(tags), among=among, limit=limit,
+                                    offset=offset)
 
     def count(self) -> int:
         return self._documents.select(columns="count(*) AS n")[0]["n"]

@@ -787,3 +787,12 @@ def test_large_filtered_and_unfiltered_pages_come_in_title_order(client, monkeyp
 
 def client_tags(client) -> list[dict]:
     return client.get("/api/dashboards/tags", headers=ADMIN).get_json()
+
+
+def test_a_big_page_marks_exactly_the_starred_hits(client):
+    made = [create(client, f"Starred Page {number:03d}") for number in range(130)]
+    for dashboard in (made[3], made[120]):
+        star(client, dashboard["id"])
+    hits = search(client, limit=200)
+    assert len(hits) == 130
+    assert [hit["title"] for hit in hits if hit["isStarred"]] == ["Starred Page 003", "Starred Page 120"]
