@@ -132,7 +132,8 @@ def serve(config_file: str | None, data_dir: str | None, port: int | None) -> No
     listening = f"dashsnap on http://{host}:{port}/ with data in {Path(settings['DASHSNAP_DATA_DIR']).resolve()}"
     if workers == 1:
         try:
-            server = create_server(app, host=host, port=port, threads=settings["DASHSNAP_THREADS"], ident="dashsnap")
+            server = create_server(app, host=host, port=port, threads=settings["DASHSNAP_THREADS"], ident="dashsnap",
+                                   **serving.WAITRESS_TUNING)
         except OSError as error:
             raise _cannot_listen(host, port, error) from None
         log.info("%s", listening)
