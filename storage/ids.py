@@ -7,6 +7,7 @@ ahead once, and never repeat.
 """
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ class Sequence:
         self._count(lambda last: max(last, value))
 
     def _count(self, advance: Callable[[int], int]) -> int:
-        with self._index.transaction() as connection:
+        def count(connection: sqlite3.Connection) -> int:
             row = connection.execute("SELECT last, bound FROM sequences WHERE name = ?", (self._name,)).fetchone()
             last, bound = tuple(row) if row else (self._stored_bound(),) * 2
             last = advance(last)
@@ -46,7 +47,9 @@ class Sequence:
                 with self._guard.writing():  # durable before any id past the old bound is counted
                     documents.write_document(self._path, {"last": bound})
             connection.execute("INSERT OR REPLACE INTO sequences VALUES (?, ?, ?)", (self._name, last, bound))
-        return last
+            return last
+
+        return self._index.write(count)
 
     def _stored_bound(self) -> int:
         state = documents.read_document(self._path) or {"last": 0}

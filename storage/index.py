@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import documents
 from .errors import Conflict
@@ -24,13 +23,16 @@ SCHEMA_VERSION = "3"
 INDEX_FILE = "index.sqlite3"
 INDEX_FILES = tuple(INDEX_FILE + suffix for suffix in ("", "-wal", "-shm"))
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Index:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        self._writing = threading.RLock()
+        self._queue_lock = threading.Lock()
+        self._pending: list[_Write] = []
+        self._leading = False
         self._writers = documents.SharedLock(path.with_name(".index-writers.lock"))
         self._open_checked()
 
@@ -74,20 +76,72 @@ class Index:
     def query(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
         return [dict(row) for row in self.connection.execute(sql, params)]
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        # Writers queue on locks of their own, a thread lock within a process and a file lock between processes:
-        # each is woken the moment the writer before it is done. Waiting on SQLite's lock instead means its busy
-        # handler's sleeps, of up to 100 ms each.
-        with self._writing, self._writers.alone():
-            connection = self.connection
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """work(connection)'s result, run in a write transaction; its error if it failed, and then nothing it did
+        is kept.
+
+        Group commit: writes that arrive while one transaction runs share the next. The first waiting leads it:
+        it runs each write in a savepoint of its own (one that fails is undone alone), commits them all at once,
+        wakes their writers and hands the lead to the next. SQLite's commit and the locks between writers, a file
+        lock between processes (which, unlike SQLite's busy handler, wakes a waiter at once), are paid once per
+        batch rather than once per write."""
+        mine = _Write(work)
+        with self._queue_lock:
+            self._pending.append(mine)
+            leading = not self._leading
+            self._leading = True
+        if not leading:
+            mine.woken.wait()
+        if not mine.finished:  # asked to lead: mine is in the next batch
+            self._commit_batch()
+        if mine.error is not None:
+            raise mine.error
+        return mine.result
+
+    def _commit_batch(self) -> None:
+        with self._queue_lock:
+            batch, self._pending = self._pending, []
+        try:
+            with self._writers.alone():
+                connection = self.connection
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    for write in batch:
+                        connection.execute("SAVEPOINT write")
+                        try:
+                            write.result = write.work(connection)
+                        except BaseException as error:
+                            write.error = error
+                            connection.execute("ROLLBACK TO write")
+                        connection.execute("RELEASE write")
+                    connection.execute("COMMIT")
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+        except BaseException as error:  # nothing of the batch is kept
+            for write in batch:
+                write.error = write.error or error
+        finally:
+            with self._queue_lock:
+                if self._pending:
+                    self._pending[0].woken.set()  # the next batch's lead
+                else:
+                    self._leading = False
+            for write in batch:
+                write.finished = True
+                write.woken.set()
+
+
+class _Write:
+    """A write waiting for a transaction: its work, and once finished its result or error."""
+
+    def __init__(self, work: Callable[[sqlite3.Connection], Any]):
+        self.work = work
+        self.woken = threading.Event()
+        self.finished = False
+        self.result: Any = None
+        self.error: BaseException | None = None
 
 
 Attach = Callable[[sqlite3.Connection, int, "dict | None"], None]
@@ -161,11 +215,13 @@ class Collection:
         is taken, Conflict(column) when another document holds one of its unique index columns."""
         with self._guard.writing():
             stored = documents.create_document(path, document, self.body)
+            def index_it(connection: sqlite3.Connection) -> None:
+                if replacing is not None:
+                    self._drop_row(connection, self._relative(replacing))
+                self._put_row(connection, path, document, stored)
+
             try:
-                with self.index.transaction() as connection:
-                    if replacing is not None:
-                        self._drop_row(connection, self._relative(replacing))
-                    self._put_row(connection, path, document, stored)
+                self.index.write(index_it)
             except BaseException as error:
                 # Not acknowledged, so not kept: a document the index does not list would be half-created.
                 documents.remove_document(path)
@@ -178,8 +234,7 @@ class Collection:
     def save(self, path: Path, document: dict) -> None:
         with self._guard.writing():
             stored = documents.write_document(path, document, self.body)
-            with self.index.transaction() as connection:
-                self._put_row(connection, path, document, stored)
+            self.index.write(lambda connection: self._put_row(connection, path, document, stored))
 
     def set_aside(self, path: Path) -> None:
         """Move a leftover document at path out of the way (see `documents.set_aside`)."""
@@ -198,8 +253,7 @@ class Collection:
     def delete(self, path: Path) -> bool:
         with self._guard.writing():
             removed = documents.remove_document(path)
-            with self.index.transaction() as connection:
-                self._drop_row(connection, self._relative(path))
+            self.index.write(lambda connection: self._drop_row(connection, self._relative(path)))
         return removed
 
     def _select_sql(self, where: str, order_by: str | None, limit: int | None, offset: int, columns: str) -> str:
@@ -251,7 +305,8 @@ class Collection:
         indexed = {row[0]: (row[1], row[2]) for row in self.index.connection.execute(
             f"SELECT path, mtime_ns, size FROM {self.table}")}
         on_disk = documents.scan_documents(self.root, self.pattern)
-        with self.index.transaction() as connection:
+
+        def bring_in_line(connection: sqlite3.Connection) -> None:
             # Rows of vanished documents go first: after a restore, such a row may still hold the unique values
             # (a uid, say) of a document that came back under its old name.
             for relative in indexed.keys() - on_disk.keys():
@@ -279,6 +334,8 @@ class Collection:
                 except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
                     log.warning("not indexing %s: %s", relative, error)
                     self._drop_row(connection, relative)
+
+        self.index.write(bring_in_line)
         documents.remove_stale_temp_files(self.root / Path(self.pattern).parent)
         if self._ids:
             self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])

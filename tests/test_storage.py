@@ -540,11 +540,11 @@ def test_data_dir_is_private_to_its_owner(tmp_path):
 def test_create_whose_index_write_fails_leaves_no_document(data_dir, store, monkeypatch):
     import sqlite3
 
-    def locked_index():
+    def locked_index(*args):
         raise sqlite3.OperationalError("database is locked")
 
     document = snapshot_doc()
-    monkeypatch.setattr(store.index, "transaction", locked_index)
+    monkeypatch.setattr(store.snapshots._documents, "_put_row", locked_index)
     with pytest.raises(sqlite3.OperationalError):
         store.snapshots.create(document)
     monkeypatch.undo()
