@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from ..version import DASHSNAP_VERSION, GRAFANA_API_VERSION
-from .context import state, store
+from .context import state
 from .responses import json_response
 from .routing import ApiBlueprint
 
@@ -15,10 +15,10 @@ CHECK_SECONDS = 1.0
 
 
 def _data_dir_writable() -> bool:
-    now = time.monotonic()
-    checked = state().data_dir_checked
+    now, app_state = time.monotonic(), state()
+    checked = app_state.data_dir_checked
     if checked is None or now - checked[0] >= CHECK_SECONDS:
-        checked = state().data_dir_checked = (now, store().is_writable())
+        checked = app_state.data_dir_checked = (now, app_state.store.is_writable())
     return checked[1]
 
 
