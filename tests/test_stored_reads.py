@@ -89,7 +89,7 @@ def test_a_large_body_left_unsent_gives_its_file_back(client):
     for _ in range(20):
         assert client.head(f"/api/snapshots/{key}").status_code == 200
         client.get(f"/api/snapshots/{key}").close()  # answered, never read
-    assert open_descriptors() == before
+    assert open_descriptors() <= before
 
 
 def test_a_snapshot_file_replaced_by_other_means_is_answered_from_what_it_holds(client, tmp_path):
