@@ -60,11 +60,61 @@ class _LogFormatter(logging.Formatter):
         return self.default_msec_format % (stamp, record.msecs)
 
 
+class _BatchedLines(logging.StreamHandler):
+    """The request log's handler: lines are written a batch at a time, at least every FLUSH_SECONDS, rather than
+    one write per request. Each write gives up the interpreter lock, which a busy server then waits to get back:
+    a line per request cost GET /api/health a quarter of its rate at 8 connections."""
+
+    FLUSH_SECONDS = 0.1
+
+    def __init__(self):
+        super().__init__()
+        self._lines: list[str] = []
+        self._lines_lock = threading.Lock()
+        threading.Thread(target=self._flush_often, name="dashsnap-log-flush", daemon=True).start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:  # as StreamHandler.emit does: a broken record must not break the request
+            self.handleError(record)
+            return
+        with self._lines_lock:
+            self._lines.append(line)
+
+    def flush(self) -> None:
+        with self._lines_lock:
+            lines, self._lines = self._lines, []
+        if lines:
+            with self.lock:
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
+
+    def _flush_often(self) -> None:
+        while True:
+            time.sleep(self.FLUSH_SECONDS)
+            self.flush()
+
+
+def _flush_logs_then_end(signum: int, frame: object) -> None:
+    """SIGTERM: write the lines still batched, then end by the signal as before."""
+    logging.shutdown()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
 def configure_logging() -> None:
     """Log to stderr, a server's process (the parent, or a worker) as any other."""
+    formatter = _LogFormatter(LOG_FORMAT)
     handler = logging.StreamHandler()
-    handler.setFormatter(_LogFormatter(LOG_FORMAT))
+    handler.setFormatter(formatter)
     logging.basicConfig(level=logging.INFO, handlers=[handler])
+    requests = logging.getLogger("dashsnap.requests")
+    batched = _BatchedLines()
+    batched.setFormatter(formatter)
+    requests.addHandler(batched)
+    requests.propagate = False
+    signal.signal(signal.SIGTERM, _flush_logs_then_end)  # Ctrl-C ends through KeyboardInterrupt, which flushes
     # A line per request: its record need not find the calling frame, thread or process, which the format does not
     # name (the logging HOWTO's "Optimization").
     logging._srcfile = None

@@ -150,6 +150,7 @@ class ServerProcess:
         self.process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         **popen)
         self._listening, self._said = threading.Event(), threading.Event()
+        self._output, self._more_output = b"", threading.Condition()
         self._copier = threading.Thread(target=self._copy_output, daemon=True)
         self._copier.start()
         self._said.wait(timeout)
@@ -163,10 +164,18 @@ class ServerProcess:
             for line in output:
                 log.write(line)
                 log.flush()
+                with self._more_output:
+                    self._output += line
+                    self._more_output.notify_all()
                 if self.LISTENING in line:
                     self._listening.set()
                     self._said.set()
         self._said.set()  # it ended without listening
+
+    def wait_for(self, text: bytes, timeout: float = 30) -> bool:
+        """Whether the server writes text to its output within timeout seconds."""
+        with self._more_output:
+            return self._more_output.wait_for(lambda: text in self._output, timeout)
 
     def stop(self, timeout: float = 15) -> int:
         """SIGTERM, then its exit status once it has ended and its output is all in the log."""

@@ -1,5 +1,6 @@
 """The `dashsnap` command: serving by default, and the commands that look after a data dir."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -54,6 +55,20 @@ def test_dashsnap_alone_serves_port_3000_settings_with_data_in_the_working_direc
         assert list((tmp_path / "data" / "snapshots").glob("*/*.json"))
     finally:
         server.stop()
+
+
+def test_request_lines_reach_the_log_while_serving_and_at_sigterm(tmp_path):
+    """Request lines are written in batches (at least every 0.1 s); a SIGTERM writes those still waiting."""
+    port = free_port()
+    server = start([], cwd=tmp_path, GF_SERVER_HTTP_PORT=str(port))
+    try:
+        assert requests.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200
+        assert server.wait_for(b"method=GET path=/api/health status=200")
+        for number in range(30):
+            requests.get(f"http://127.0.0.1:{port}/api/snapshots/unknown-{number}", timeout=5)
+    finally:
+        assert server.stop() == -signal.SIGTERM
+    assert server.log.read_bytes().count(b"path=/api/snapshots/*** status=404") == 30
 
 
 def test_serve_options_win_over_the_environment_and_root_url_follows_the_port(tmp_path, data_dir):
