@@ -9,6 +9,7 @@ when one ends, and stops them all on SIGTERM or SIGINT. Workers end with the par
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -121,6 +122,15 @@ def configure_logging() -> None:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
+def settle_garbage_collection() -> None:
+    """For a serving process, once its app is built: what exists by then (modules, the app, its store) is moved out
+    of the garbage collector's sight, and young objects are collected less often. Each full collection walked
+    every object of the app, ~20 ms: often enough to be the 99th percentile of a 1 ms request."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)  # from 700, 10, 10: with freeze alone the p99 was still ~10 ms
+
+
 def worker_count(setting: int) -> int:
     """The processes `[server] workers` asks for: 0 is one per CPU this process may run on."""
     if setting == 0:
@@ -160,6 +170,7 @@ def _serve_worker(settings: Mapping[str, Any], sockets: list[socket.socket], rea
     ServingLock(Path(settings["DASHSNAP_DATA_DIR"])).hold()
     server = create_server(app, sockets=sockets, threads=settings["DASHSNAP_THREADS"], ident="dashsnap",
                            **WAITRESS_TUNING)
+    settle_garbage_collection()
     ready.send(os.getpid())
     ready.close()
     server.run()
