@@ -136,7 +136,7 @@ def serve(config_file: str | None, data_dir: str | None, port: int | None) -> No
                                    **serving.WAITRESS_TUNING)
         except OSError as error:
             raise _cannot_listen(host, port, error) from None
-        serving.settle_garbage_collection()
+        serving.settle(app)
         log.info("%s", listening)
         server.run()
         return

@@ -79,7 +79,7 @@ class _Org:
         for entry in entries:
             for tag in set(entry[TAGS]):
                 self.by_tag[tag].add(entry[ROWID])
-        self._joined = None
+        self._join_titles()  # now, rather than in the first search for a part of a title
 
     def remove(self, rowid: int) -> None:
         entry = self.entries.pop(rowid)
@@ -90,11 +90,14 @@ class _Org:
                 del self.by_tag[tag]
         self._joined = None
 
+    def _join_titles(self) -> None:
+        self._joined = "\0".join(entry[FOLDED] for entry in self.order)
+        self._starts = list(itertools.accumulate((len(entry[FOLDED]) + 1 for entry in self.order), initial=0))
+
     def _titles_containing(self, part: str):
         """The positions in title order of the titles that contain part, first to last."""
         if self._joined is None:
-            self._joined = "\0".join(entry[FOLDED] for entry in self.order)
-            self._starts = list(itertools.accumulate((len(entry[FOLDED]) + 1 for entry in self.order), initial=0))
+            self._join_titles()
         joined, starts = self._joined, self._starts
         at = joined.find(part)
         while at >= 0:
@@ -129,7 +132,8 @@ class DashboardCatalog:
         self._orgs: dict[int, _Org] = defaultdict(_Org)
         self._org_of: dict[int, int] = {}  # rowid -> org id
 
-    def _refresh(self) -> None:
+    def refresh(self) -> None:
+        """Take in the changes other writers made since the last look (at first, the whole table)."""
         connection = self._index.connection
         top = connection.execute("SELECT coalesce(max(seq), 0) FROM dashboard_changes").fetchone()[0]
         if top == self._seen:
@@ -165,7 +169,7 @@ class DashboardCatalog:
                offset: int) -> list[dict]:
         """As DashboardStore.search, with the title part already folded, and the rowids that the other filters
         (ids, uids, stars) let through, each a set in among."""
-        self._refresh()
+        self.refresh()
         with self._lock:
             org = self._orgs.get(org_id) or _Org()
             candidates: set[int] | None = None
@@ -176,7 +180,7 @@ class DashboardCatalog:
             return [_hit(entry) for entry in org.search(part, candidates, limit, offset)]
 
     def tags(self, org_id: int) -> list[dict]:
-        self._refresh()
+        self.refresh()
         with self._lock:
             org = self._orgs.get(org_id) or _Org()
             return [{"term": term, "count": len(org.by_tag[term])} for term in sorted(org.by_tag)]
