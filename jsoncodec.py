@@ -48,23 +48,25 @@ def _check_tree(value: object, check_strings: bool) -> None:
                 key.encode()
 
 
-def _orjson_depth_limit() -> int | None:
-    """How deep orjson parses (1,024 levels in the versions we know), or None if it is not a plain limit."""
-    for limit in (1024,):
-        try:
-            orjson.loads(b"[" * limit + b"]" * limit)
-        except orjson.JSONDecodeError:
-            return None
-        try:
-            orjson.loads(b"[" * (limit + 1) + b"]" * (limit + 1))
-        except orjson.JSONDecodeError:
-            return limit
-    return None
+ORJSON_DEPTH_LIMIT = 1024  # as deep as orjson parses, in the versions we know
+
+
+def _orjson_keeps_its_depth_limit() -> bool:
+    """Whether orjson parses exactly ORJSON_DEPTH_LIMIT levels and refuses one more."""
+    try:
+        orjson.loads(b"[" * ORJSON_DEPTH_LIMIT + b"]" * ORJSON_DEPTH_LIMIT)
+    except orjson.JSONDecodeError:
+        return False
+    try:
+        orjson.loads(b"[" * (ORJSON_DEPTH_LIMIT + 1) + b"]" * (ORJSON_DEPTH_LIMIT + 1))
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 # orjson stops at its own depth limit: wrapped in that limit less MAX_DEPTH arrays, a document parses only if it
 # nests MAX_DEPTH levels or fewer, and the limit is checked in C rather than by walking the parsed tree.
-_WRAPS = (_orjson_depth_limit() or MAX_DEPTH) - MAX_DEPTH
+_WRAPS = ORJSON_DEPTH_LIMIT - MAX_DEPTH if _orjson_keeps_its_depth_limit() else 0
 
 
 def _within_depth(value: object) -> bool:

@@ -13,7 +13,11 @@ from .errors import Conflict
 from .index import Collection, Index
 from .timestamps import seconds
 
-LIST_FIELDS = "id, name, key, org_id, user_id, external, external_url, expires, created, updated"
+# A snapshot as Grafana lists it: each member and the index column it comes from.
+LISTED = {"id": "id", "name": "name", "key": "key", "orgId": "org_id", "userId": "user_id", "external": "external",
+          "externalUrl": "external_url", "expires": "expires", "created": "created", "updated": "updated"}
+LISTED_AS_JSON = {**LISTED, "external": "json(iif(external, 'true', 'false'))"}  # for the index to make the JSON
+LIST_FIELDS = ", ".join(LISTED.values())
 STORED_FIELDS = LIST_FIELDS + ", glance, path, mtime_ns, size, body_at"
 
 
@@ -50,15 +54,7 @@ def _row(snapshot: dict) -> dict:
 
 
 def _listed(row: dict) -> dict:
-    return {"id": row["id"], "name": row["name"], "key": row["key"], "orgId": row["org_id"],
-            "userId": row["user_id"], "external": bool(row["external"]), "externalUrl": row["external_url"],
-            "expires": row["expires"], "created": row["created"], "updated": row["updated"]}
-
-
-# The same, as SQL for the index to make the JSON itself.
-LISTED = {"id": "id", "name": "name", "key": "key", "orgId": "org_id", "userId": "user_id",
-          "external": "json(iif(external, 'true', 'false'))", "externalUrl": "external_url", "expires": "expires",
-          "created": "created", "updated": "updated"}
+    return {**{name: row[column] for name, column in LISTED.items()}, "external": bool(row["external"])}
 
 
 class SnapshotStore:
@@ -139,7 +135,7 @@ class SnapshotStore:
         if query:
             where += " AND instr(name_folded, ?) > 0"
             params.append(query.casefold())
-        return self._documents.select_json(LISTED, where, params, order_by="id DESC", limit=limit)
+        return self._documents.select_json(LISTED_AS_JSON, where, params, order_by="id DESC", limit=limit)
 
     def delete(self, key: str) -> bool:
         """Remove the snapshot; False when it was already gone."""

@@ -230,7 +230,8 @@ def test_create_user_checks_the_login_as_the_api_does(data_dir, client, login):
     assert result.exit_code == 1 and "login" in result.output
 
 
-def test_serve_on_a_port_in_use_says_so(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])  # with workers, refused before any of them starts
+def test_serve_on_a_port_in_use_says_so(tmp_path, workers):
     import socket
 
     with socket.socket() as taken:
@@ -238,9 +239,10 @@ def test_serve_on_a_port_in_use_says_so(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         process = subprocess.run([str(DASHSNAP), "serve", "--port", str(port), "--data", str(tmp_path / "data")],
-                                 env={**os.environ, "GF_SERVER_HTTP_ADDR": "127.0.0.1"}, capture_output=True,
-                                 text=True, timeout=30)
+                                 env={**os.environ, "GF_SERVER_HTTP_ADDR": "127.0.0.1", "GF_SERVER_WORKERS": workers},
+                                 capture_output=True, text=True, timeout=60)
     assert process.returncode == 1 and "cannot listen" in process.stderr and "Traceback" not in process.stderr
+    assert "worker" not in process.stderr
 
 
 def test_options_may_come_before_the_command(client, data_dir):
