@@ -109,6 +109,7 @@ class DashSnap:
             app.config.setdefault(key, value)
         settings = {key: value for key, value in app.config.items() if key.startswith("DASHSNAP_")}
         store = open_store(Path(settings["DASHSNAP_DATA_DIR"]))
+        store.dashboards.versions_to_keep = settings["DASHSNAP_VERSIONS_TO_KEEP"]
         secret_key = settings["DASHSNAP_SECRET_KEY"] or store.secret_key(security.new_secret_key)
         _bootstrap_accounts(store, settings)
         app.extensions[EXTENSION] = DashSnapState(

@@ -58,6 +58,7 @@ SETTINGS = [
     Setting("dataproxy", "timeout", "DASHSNAP_DATAPROXY_TIMEOUT", int, 30),
     Setting("users", "allow_org_create", "DASHSNAP_ALLOW_ORG_CREATE", bool, False),
     Setting("dashboards", "default_home_dashboard_path", "DASHSNAP_HOME_DASHBOARD_PATH", str, ""),
+    Setting("dashboards", "versions_to_keep", "DASHSNAP_VERSIONS_TO_KEEP", int, 20),
     Setting("dashboards.json", "enabled", "DASHSNAP_DASHBOARDS_JSON_ENABLED", bool, False),
     Setting("dashboards.json", "path", "DASHSNAP_DASHBOARDS_JSON_PATH", str, "dashboards"),
     Setting("metrics", "enabled", "DASHSNAP_METRICS_ENABLED", bool, True),

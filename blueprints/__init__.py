@@ -7,6 +7,7 @@ from __future__ import annotations
 from . import (
     admin,
     api_keys,
+    dashboard_versions,
     dashboards,
     datasources,
     folders,
@@ -19,6 +20,8 @@ from . import (
     org_users,
     orgs,
     pages,
+    permissions,
+    preferences,
     proxy,
     search,
     snapshot_page,
@@ -54,8 +57,9 @@ def build_blueprint(*, catch_wrong_methods: bool, observe_requests: bool) -> Api
     # Werkzeug tries rules of equal weight in the order they were added: these sit in a blueprint registered
     # after the resources.
     wrong_method = ApiBlueprint("wrong_method", __name__)
-    for resource in (health, login, api_keys, snapshots, snapshot_page, pages, dashboards, folders, search, stars,
-                     user, org, org_users, orgs, users, admin, datasources, proxy, frontend, metrics, openapi):
+    for resource in (health, login, api_keys, snapshots, snapshot_page, pages, dashboards, dashboard_versions,
+                     folders, permissions, search, stars, user, preferences, org, org_users, orgs, users, admin,
+                     datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.rules_outside_api if catch_wrong_methods else []):
             wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)

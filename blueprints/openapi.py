@@ -79,6 +79,10 @@ def _description(docstring: str, notes: dict) -> str:
         parts.append("Needs a server admin.")
     elif notes.get("role"):
         parts.append(f"Needs the org role {notes['role']} or above.")
+    elif notes.get("permission"):
+        parts.append(f"Needs {notes['permission']} on what it writes: the org role Editor gives it in General "
+                     "and in folders that keep their default permissions; a folder or dashboard permission gives "
+                     "it to a Viewer too.")
     return "\n\n".join(part for part in parts if part)
 
 

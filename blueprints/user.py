@@ -17,7 +17,7 @@ password_schema = PasswordChangeSchema()
 NO_USER = "This needs a signed-in user: API keys and anonymous access have no user"
 
 
-def _user_required() -> None:
+def user_required() -> None:
     """API keys and anonymous callers have no user (Grafana answers 500 there)."""
     if not current_identity().user_id:
         raise BadRequest(NO_USER)
@@ -25,7 +25,7 @@ def _user_required() -> None:
 
 def _caller() -> dict:
     """The caller's user document, as signing in read it."""
-    _user_required()
+    user_required()
     return current_identity().user
 
 
@@ -63,7 +63,7 @@ def orgs_of(user: dict):
 
 @bp.put("/api/user")
 @signed_in
-@check_first(_user_required)
+@check_first(user_required)
 @body(update_schema)
 def update_user(body: dict):
     """Change the caller's name, email, login or theme; fields left out keep their value."""
@@ -72,7 +72,7 @@ def update_user(body: dict):
 
 @bp.put("/api/user/password")
 @signed_in
-@check_first(_user_required)
+@check_first(user_required)
 @body(password_schema)
 def change_password(body: dict):
     """Change the caller's password, given the old one."""

@@ -30,6 +30,13 @@ class DashboardModelSchema(Schema):
 class DashboardSaveSchema(BaseSchema):
     dashboard = fields.Dict(required=True, metadata={"description": MODEL_DESCRIPTION})
     overwrite = fields.Boolean(load_default=False, allow_none=True)
+    folder_uid = fields.String(data_key="folderUid", load_default="",
+                               metadata={"description": "The folder to save into; \"\" (or none) is General"})
+    folder_id = fields.Integer(data_key="folderId", strict=True, load_default=0,
+                               validate=validate.Range(min=0, max=2**63 - 1),
+                               metadata={"description": "The folder by id, for older clients; folderUid wins"})
+    message = fields.String(load_default="", validate=validate.Length(max=500),
+                            metadata={"description": "What changed, kept with the version"})
 
     @validates("dashboard")
     def dashboard_fields(self, dashboard: dict, data_key: str, **kwargs) -> None:
@@ -50,6 +57,7 @@ class SearchQuerySchema(BaseSchema):
     dashboard_ids = fields.List(QueryInteger(), data_key="dashboardIds", load_default=None)
     dashboard_uids = fields.List(fields.String(), data_key="dashboardUIDs", load_default=None)
     folder_ids = fields.List(QueryInteger(), data_key="folderIds", load_default=None)
+    folder_uids = fields.List(fields.String(), data_key="folderUIDs", load_default=None)
 
     @validates("limit")
     def limit_within_maximum(self, limit: int, data_key: str, **kwargs) -> None:

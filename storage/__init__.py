@@ -8,17 +8,20 @@ from pathlib import Path
 
 from . import documents
 from .accounts import ApiKeyStore, OrgStore, UserStore
-from .dashboards import DashboardStore
+from .dashboards import DashboardStore, Save
 from .datasources import DatasourceStore
 from .documents import DataDirInUse, ServingLock, UnsafeName
-from .errors import STORE_FAILURES, Conflict, Missing
+from .errors import STORE_FAILURES, Conflict, Invalid, Missing
 from .file_dashboards import FileDashboards
+from .folders import FolderStore
 from .index import INDEX_FILE, Index
+from .permissions import ADMIN, DEFAULT_FOLDER_ITEMS, PermissionStore
+from .preferences import PreferenceStore
 from .snapshots import SnapshotStore
 from .stars import StarStore
 
-__all__ = ["STORE_FAILURES", "Conflict", "DataDirInUse", "FileDashboards", "Missing", "ServingLock", "Store",
-           "UnsafeName", "open_store", "rebuild_index"]
+__all__ = ["STORE_FAILURES", "Conflict", "DataDirInUse", "FileDashboards", "Invalid", "Missing", "Save",
+           "ServingLock", "Store", "UnsafeName", "open_store", "rebuild_index"]
 log = logging.getLogger(__name__)
 
 
@@ -35,12 +38,15 @@ class Store:
         self.users = UserStore(data_dir, self.index)
         self.api_keys = ApiKeyStore(data_dir, self.index)
         self.snapshots = SnapshotStore(data_dir, self.index)
+        self.folders = FolderStore(data_dir, self.index)
         self.dashboards = DashboardStore(data_dir, self.index)
         self.stars = StarStore(data_dir, self.index)
         self.datasources = DatasourceStore(data_dir, self.index)
+        self.preferences = PreferenceStore(data_dir)
+        self.permissions = PermissionStore(data_dir, self.index)
         self._sweeping = documents.KeptLock(data_dir / ".sweeper.lock")
-        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.dashboards, self.stars,
-                           self.datasources]
+        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.folders, self.dashboards,
+                           self.stars, self.datasources, self.preferences, self.permissions]
 
     def reconcile(self) -> None:
         """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
@@ -65,18 +71,53 @@ class Store:
             pass
         return path.read_text().strip()
 
+    def create_folder(self, org_id: int, *, creator_id: int, **fields) -> dict:
+        """FolderStore.create, with Grafana's permissions for a new folder: Admin for the user who made it (none
+        for an API key), Edit for Editors, View for Viewers."""
+        folder = self.folders.create(org_id, **fields)
+        now = folder["created"]
+        creator = [{"userId": creator_id, "teamId": 0, "role": "", "permission": ADMIN}] if creator_id else []
+        self.permissions.put(org_id, "folders", folder["uid"], [
+            {**item, "created": now, "updated": now} for item in creator + DEFAULT_FOLDER_ITEMS])
+        return folder
+
+    def save_dashboard(self, org_id: int, dashboard: dict, how: Save) -> dict:
+        """DashboardStore.save into how.folder_uid, which may not go meanwhile; Missing("folder") when the org
+        has no such folder."""
+        with self.folders.holding(org_id, how.folder_uid):
+            return self.dashboards.save(org_id, dashboard, how)
+
+    def delete_folder(self, org_id: int, uid: str) -> tuple[dict, int, int] | None:
+        """Delete the org's folder with everything in it: its dashboards (with their stars and versions) and
+        folders, and theirs. The folder, how many folders went with it (itself included) and how many
+        dashboards; None when there is none."""
+        try:
+            with self.folders.removing(org_id, uid) as tree:
+                dashboards = self.dashboards.uids_in_folders(org_id, [folder["uid"] for folder in tree])
+                for dashboard_uid in dashboards:
+                    self.delete_dashboard(org_id, uid=dashboard_uid)
+                for folder in tree:
+                    self.permissions.forget(org_id, "folders", folder["uid"])
+        except Missing:
+            return None
+        return tree[0], len(tree), len(dashboards)
+
     def delete_dashboard(self, org_id: int, *, slug: str | None = None, uid: str | None = None) -> dict | None:
         """Delete the org's dashboard with that slug or uid, and every star of it; the deleted record, or None."""
         record = self.dashboards.delete(org_id, slug=slug, uid=uid)
         if record is not None:
             self.stars.forget_dashboard(record["id"])
+            self.permissions.forget(org_id, "dashboards", record["uid"])
         return record
 
     def delete_org(self, org_id: int) -> bool:
-        """Delete an org with everything in it: dashboards (and their stars), snapshots, data sources, API keys, and its
-        users' memberships. The org's own document goes last, so an interrupted delete can be run again."""
+        """Delete an org with everything in it: folders, dashboards (and their stars), snapshots, data sources, API
+        keys, and its users' memberships. The org's own document goes last, so an interrupted delete can be run
+        again."""
         if self.orgs.get(org_id) is None:
             return False
+        for uid in self.folders.uids_of_org(org_id):
+            self.delete_folder(org_id, uid)
         for uid in self.dashboards.uids_of_org(org_id):
             self.delete_dashboard(org_id, uid=uid)
         for key in self.snapshots.keys_of_org(org_id):
@@ -87,6 +128,7 @@ class Store:
             self.api_keys.delete(org_id, api_key["id"])
         for member in self.users.members(org_id):
             self.users.set_membership(member["userId"], org_id, None, keep_an_admin=False)
+        self.preferences.forget_org(org_id)
         return self.orgs.delete(org_id)
 
     def delete_user(self, user_id: int) -> bool:
@@ -94,6 +136,7 @@ class Store:
         if not self.users.delete(user_id):
             return False
         self.stars.forget_user(user_id)
+        self.preferences.forget_user(user_id)
         return True
 
     def home_dashboard(self, configured_path: str = "") -> dict | None:

@@ -21,7 +21,7 @@ from .index import Index
 
 CHANGES_KEPT = 10_000  # a catalog further behind than this loads the table again
 CHANGES_PRUNED_EVERY = 1_000
-ENTRY_FIELDS = "rowid, id, uid, org_id, slug, title, title_folded, tags"
+ENTRY_FIELDS = "rowid, id, uid, org_id, slug, title, title_folded, tags, folder_uid"
 SCAN_MEMBERS_FROM = 2_000  # filters leaving more candidates than this walk the title order instead of sorting
 
 
@@ -39,17 +39,18 @@ def log_change(connection: sqlite3.Connection, rowid: int) -> None:
 
 # An entry is a plain tuple of strings and numbers, which Python's garbage collector stops tracking (100,000
 # tracked objects made each of its full collections cost ~70 ms); in this order, so that entries sort by title.
-FOLDED, TITLE, ROWID, ID, UID, SLUG, TAGS, ORG_ID = range(8)
+FOLDED, TITLE, ROWID, ID, UID, SLUG, TAGS, ORG_ID, FOLDER_UID = range(9)
 Entry = tuple
 
 
 def _entry(row: sqlite3.Row | tuple) -> Entry:
-    rowid, dashboard_id, uid, org_id, slug, title, folded, tags = row
-    return folded, title, rowid, dashboard_id, uid, slug, tuple(orjson.loads(tags)), org_id
+    rowid, dashboard_id, uid, org_id, slug, title, folded, tags, folder_uid = row
+    return folded, title, rowid, dashboard_id, uid, slug, tuple(orjson.loads(tags)), org_id, folder_uid
 
 
 def _hit(entry: Entry) -> dict:
-    return {"id": entry[ID], "uid": entry[UID], "title": entry[TITLE], "slug": entry[SLUG], "tags": list(entry[TAGS])}
+    return {"id": entry[ID], "uid": entry[UID], "title": entry[TITLE], "slug": entry[SLUG], "tags": list(entry[TAGS]),
+            "folderUid": entry[FOLDER_UID]}
 
 
 @dataclass

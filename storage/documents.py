@@ -164,6 +164,37 @@ def create_file(path: Path, data: bytes) -> os.stat_result:
     return status
 
 
+def keep_as(path: Path, target: Path) -> bool:
+    """Give the document at path a second, lasting name at target (replacing what target held), durably: a hard
+    link, which holds the document's bytes of now, since documents are replaced and never changed in place (a
+    copy where the file system has no links). False when path is gone."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp_path = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{threading.get_ident()}-{target.name}")
+    try:
+        os.link(path, temp_path)
+    except FileNotFoundError:
+        return False
+    except FileExistsError:
+        os.unlink(temp_path)
+        return keep_as(path, target)
+    except OSError:
+        temp_path, _ = _write_temp(target.parent, path.read_bytes())
+    try:
+        os.replace(temp_path, target)
+    except BaseException:
+        os.unlink(temp_path)
+        raise
+    _fsync_dir(target.parent)
+    return True
+
+
+def remove_folder(folder: Path) -> None:
+    """Remove a folder of documents with everything in it (nothing when it is not there)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    if folder.parent.is_dir():
+        _fsync_dir(folder.parent)
+
+
 def set_aside(path: Path) -> None:
     """Keep a document that lost its place under a name no scan picks up (`<name>.superseded`)."""
     try:

@@ -18,3 +18,7 @@ class Conflict(Exception):
 
 class Missing(Exception):
     """The document (named in .args[0]) that an operation needs does not exist."""
+
+
+class Invalid(Exception):
+    """An operation the data's own rules refuse (named in .args[0]), such as a folder moved into itself."""

@@ -19,7 +19,7 @@ from . import documents
 from .errors import Conflict
 from .ids import Sequence
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 INDEX_FILE = "index.sqlite3"
 INDEX_FILES = tuple(INDEX_FILE + suffix for suffix in ("", "-wal", "-shm"))
 log = logging.getLogger(__name__)
@@ -164,19 +164,21 @@ class Collection:
     root: Path
     table: str
     columns: dict[str, str]            # column name -> SQL type and constraints
-    pattern: str                       # glob, relative to root, that finds every document of the kind
+    pattern: str | tuple[str, ...]     # glob(s), relative to root, that find every document of the kind
     row_of: Callable[[dict], dict]     # index columns of one document
     indexes: list[str] = field(default_factory=list)
     constraints: list[str] = field(default_factory=list)   # e.g. "UNIQUE (org_id, slug)"
     attach: Attach | None = None
     sequence: bool = True
+    id_space: str | None = None        # the sequence whose ids it shares (folders share the dashboards'), else its own
     versioned: bool = False
     belongs: Callable[[str, dict], bool] | None = None   # does the document sit where its contents say?
     body: str | None = None
 
     def __post_init__(self) -> None:
         self._guard = documents.WriteGuard(self.root)
-        self._ids = Sequence(self.root, self.table, self.index) if self.sequence else None
+        self._ids = Sequence(self.root, self.id_space or self.table, self.index) if self.sequence else None
+        self._patterns = (self.pattern,) if isinstance(self.pattern, str) else self.pattern
         columns = ", ".join([f"{name} {kind}" for name, kind in self.columns.items()] + self.constraints)
         self.index.connection.execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, "
@@ -290,7 +292,8 @@ class Collection:
         is the live one; the other is moved aside (renamed to *.superseded), never deleted."""
         other = connection.execute(f"SELECT path, version FROM {self.table} WHERE id = ?",
                                    (document["id"],)).fetchone()
-        if other is None or (self.root / other["path"]).parent != path.parent:
+        # Both in one org's folder of the kind (a rename may move a document between its subfolders).
+        if other is None or other["path"].split("/")[:3] != self._relative(path).split("/")[:3]:
             raise sqlite3.IntegrityError("another document holds one of its unique values")
         if document["version"] > other["version"]:
             self._drop_row(connection, other["path"])
@@ -304,7 +307,9 @@ class Collection:
         (documents restored from a backup keep their ids, which are then never handed out again)."""
         indexed = {row[0]: (row[1], row[2]) for row in self.index.connection.execute(
             f"SELECT path, mtime_ns, size FROM {self.table}")}
-        on_disk = documents.scan_documents(self.root, self.pattern)
+        on_disk = {}
+        for pattern in self._patterns:
+            on_disk.update(documents.scan_documents(self.root, pattern))
 
         def bring_in_line(connection: sqlite3.Connection) -> None:
             # Rows of vanished documents go first: after a restore, such a row may still hold the unique values
@@ -336,6 +341,7 @@ class Collection:
                     self._drop_row(connection, relative)
 
         self.index.write(bring_in_line)
-        documents.remove_stale_temp_files(self.root / Path(self.pattern).parent)
+        for pattern in self._patterns:
+            documents.remove_stale_temp_files(self.root / Path(pattern).parent)
         if self._ids:
             self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])

@@ -218,3 +218,31 @@ def test_an_export_follows_a_folder_that_is_a_symlink(tmp_path):
     (tmp_path / "data" / "snapshots").symlink_to(tmp_path / "elsewhere")
     export_archive(tmp_path / "data", tmp_path / "backup.tar.gz")
     assert any(name.endswith("key-linked.json") for name in names_in(tmp_path / "backup.tar.gz"))
+
+
+def test_folders_versions_permissions_and_preferences_round_trip(make_app, tmp_path):
+    from conftest import ADMIN
+    client = make_app().test_client()
+    folder = client.post("/api/folders", json={"title": "Ops", "uid": "ops"}, headers=ADMIN).get_json()
+    first = client.post("/api/dashboards/db", json={"dashboard": {"title": "Disk", "uid": "disk"},
+                                                    "folderUid": "ops"}, headers=ADMIN).get_json()
+    client.post("/api/dashboards/db", json={"dashboard": {"title": "Disk", "uid": "disk", "id": first["id"],
+                                                          "version": 1, "refresh": "5s"}, "folderUid": "ops",
+                                            "message": "faster"}, headers=ADMIN)
+    items = [{"role": "Viewer", "permission": 2}]
+    client.post("/api/folders/ops/permissions", json={"items": items}, headers=ADMIN)
+    client.put("/api/org/preferences", json={"theme": "light", "homeDashboardUID": "disk"}, headers=ADMIN)
+    export_archive(tmp_path / "data", tmp_path / "backup.tar.gz")
+
+    import_archive(tmp_path / "backup.tar.gz", tmp_path / "restored")
+    restored = make_app(tmp_path / "restored").test_client()
+
+    assert restored.get("/api/folders/ops", headers=ADMIN).get_json()["id"] == folder["id"]
+    dashboard = restored.get("/api/dashboards/uid/disk", headers=ADMIN).get_json()
+    assert dashboard["meta"]["folderUid"] == "ops" and dashboard["dashboard"]["refresh"] == "5s"
+    versions = restored.get("/api/dashboards/uid/disk/versions", headers=ADMIN).get_json()
+    assert [(v["version"], v["message"]) for v in versions] == [(2, "faster"), (1, "")]
+    assert "refresh" not in restored.get("/api/dashboards/uid/disk/versions/1", headers=ADMIN).get_json()["data"]
+    got = restored.get("/api/folders/ops/permissions", headers=ADMIN).get_json()
+    assert [(item["role"], item["permission"]) for item in got] == [("Viewer", 2)]
+    assert restored.get("/api/org/preferences", headers=ADMIN).get_json()["theme"] == "light"

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN, bearer
+from dashsnap.storage import Save
 from dashsnap.storage.documents import create_document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dashboards"
 SEED_EXAMPLE = {"id": None, "title": "Production Overview", "tags": ["templated"], "timezone": "browser",
                 "rows": [{}], "schemaVersion": 6, "version": 0}
 VERSION_MISMATCH = {"message": "The dashboard has been changed by someone else", "status": "version-mismatch"}
-NAME_EXISTS = {"message": "A dashboard with the same name already exists", "status": "name-exists"}
+NAME_EXISTS = {"message": "A dashboard with the same name in the folder already exists", "status": "name-exists"}
 NOT_FOUND = {"message": "Dashboard not found"}
 PERMISSION_DENIED = {"message": "Permission denied"}
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -80,11 +81,11 @@ def test_create_answers_id_slug_status_uid_url_and_version_1(client):
     response = save(client, dict(SEED_EXAMPLE))
     assert response.status_code == 200
     body = response.get_json()
-    assert list(body) == ["id", "slug", "status", "uid", "url", "version"]
+    assert list(body) == ["folderUid", "id", "slug", "status", "uid", "url", "version"]
     assert isinstance(body["id"], int) and body["id"] > 0
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,40}", body["uid"])
-    assert body == {"id": body["id"], "slug": "production-overview", "status": "success", "uid": body["uid"],
-                    "url": f"/d/{body['uid']}/production-overview", "version": 1}
+    assert body == {"folderUid": "", "id": body["id"], "slug": "production-overview", "status": "success",
+                    "uid": body["uid"], "url": f"/d/{body['uid']}/production-overview", "version": 1}
 
 
 @pytest.mark.parametrize("name", ["node-exporter-full.json", "unbound-full.json"])
@@ -125,7 +126,7 @@ def test_meta_of_get_has_grafana_fields_for_an_admin(client):
         assert RFC3339.match(meta["created"]) and meta["updated"] == meta["created"]
         assert meta == {
             "type": "db", "isStarred": False, "canSave": True, "canEdit": True, "canAdmin": True, "canStar": True,
-            "slug": "meta-check", "url": f"/d/{saved['uid']}/meta-check", "expires": ZERO_TIME,
+            "canDelete": True, "slug": "meta-check", "url": f"/d/{saved['uid']}/meta-check", "expires": ZERO_TIME,
             "created": meta["created"], "updated": meta["updated"], "createdBy": "admin", "updatedBy": "admin",
             "version": 1, "hasAcl": False, "isFolder": False, "provisioned": False,
             "folderId": 0, "folderUid": "", "folderTitle": "General", "folderUrl": ""}
@@ -136,8 +137,8 @@ def test_meta_of_get_has_grafana_fields_for_an_admin(client):
 def test_meta_permissions_follow_the_org_role(client, make_user, role, can_save, can_admin):
     saved = create(client, "Roles Check")
     meta = by_uid(client, saved["uid"], make_user("someone", role)).get_json()["meta"]
-    assert (meta["canSave"], meta["canEdit"], meta["canAdmin"], meta["canStar"]) == (can_save, can_save,
-                                                                                     can_admin, True)
+    assert (meta["canSave"], meta["canEdit"], meta["canAdmin"], meta["canStar"], meta["canDelete"]) == (
+        can_save, can_save, can_admin, True, can_save)
 
 
 def test_meta_can_star_is_false_for_an_api_key(client, make_key):
@@ -513,8 +514,8 @@ def test_the_same_title_may_exist_in_two_orgs(client, make_user, data_dir):
 def _interrupted_rename(app, data_dir: Path, stray_version: int) -> tuple[dict, Path, Path]:
     """A dashboard at version 2 plus a copy of it (same id and uid) under another slug with stray_version."""
     dashboards = app.extensions["dashsnap"].store.dashboards
-    record = dashboards.save(1, {"id": None, "title": "Settled Name"}, overwrite=False, author="admin")
-    record = dashboards.save(1, dict(record["dashboard"]), overwrite=False, author="admin")
+    record = dashboards.save(1, {"id": None, "title": "Settled Name"}, Save(author="admin"))
+    record = dashboards.save(1, dict(record["dashboard"]), Save(author="admin"))
     assert record["version"] == 2
     stray = {**record, "slug": "other-name", "title": "Other Name", "version": stray_version,
              "dashboard": {**record["dashboard"], "title": "Other Name", "version": stray_version}}

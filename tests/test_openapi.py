@@ -96,7 +96,7 @@ def test_every_body_references_a_component_schema(document):
 def test_query_parameters_come_from_the_query_schema(document):
     parameters = {parameter["name"]: parameter for parameter in document["paths"]["/api/search"]["get"]["parameters"]}
     assert set(parameters) == {"query", "tag", "starred", "limit", "page", "type", "dashboardIds", "dashboardUIDs",
-                               "folderIds"}
+                               "folderIds", "folderUIDs"}
     assert all(parameter["in"] == "query" for parameter in parameters.values())
     assert parameters["tag"]["schema"]["type"] == "array" and parameters["tag"]["explode"] is True
 
@@ -140,7 +140,8 @@ def test_routes_that_need_sign_in_list_the_security_schemes(document):
     assert document["paths"]["/api/search"]["get"]["security"] == signed_in
     assert document["paths"]["/api/admin/settings"]["get"]["security"] == signed_in
     assert "Needs a server admin." in document["paths"]["/api/admin/settings"]["get"]["description"]
-    assert "Needs the org role Editor or above." in document["paths"]["/api/dashboards/db"]["post"]["description"]
+    assert "Needs the org role Admin or above." in document["paths"]["/api/datasources"]["post"]["description"]
+    assert "Needs Edit on what it writes" in document["paths"]["/api/dashboards/db"]["post"]["description"]
 
 
 def test_routes_open_to_anonymous_callers_say_so(document):

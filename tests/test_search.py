@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN, bearer
 from dashsnap.app import create_app
+from dashsnap.storage import Save
 
 LIMIT_MESSAGE = "Limit is above maximum allowed (5000)"
 SECRET = "TOP-SECRET-CONTENT-4242"
@@ -266,7 +267,7 @@ def thousand_and_one(tmp_path_factory) -> Path:
     app = create_app({"TESTING": True, "DASHSNAP_DATA_DIR": str(data_dir), "DASHSNAP_CLEANUP_INTERVAL": 0})
     dashboards = app.extensions["dashsnap"].store.dashboards
     for number in range(1001):
-        dashboards.save(1, {"id": None, "title": f"Many {number:04d}"}, overwrite=False, author="admin")
+        dashboards.save(1, {"id": None, "title": f"Many {number:04d}"}, Save(author="admin"))
     return data_dir
 
 

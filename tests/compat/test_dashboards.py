@@ -1,6 +1,6 @@
 """Dashboards through grafana-client and grafana-api: save what grafanalib generates and what people export from
 Grafana, read it back by uid and slug field for field, keep supplied uids, Grafana's 412s, versions, delete,
-tags, the home dashboard, and the empty folder list."""
+tags, the home dashboard, and the folder list without folders."""
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -15,7 +15,7 @@ from .conftest import REAL_WORLD, generated, real_world
 GENERAL_FOLDER = {"folderId": 0, "folderTitle": "General", "folderUid": "", "folderUrl": ""}
 NOT_FOUND = {"message": "Dashboard not found"}
 VERSION_MISMATCH = {"message": "The dashboard has been changed by someone else", "status": "version-mismatch"}
-NAME_EXISTS = {"message": "A dashboard with the same name already exists", "status": "name-exists"}
+NAME_EXISTS = {"message": "A dashboard with the same name in the folder already exists", "status": "name-exists"}
 
 
 class Client(NamedTuple):
@@ -250,7 +250,7 @@ def test_the_home_dashboard_is_grafanas_built_in_one(either):
     assert {key: home["meta"][key] for key in GENERAL_FOLDER} == GENERAL_FOLDER
 
 
-def test_folders_are_an_empty_list(either):
+def test_without_folders_the_folder_list_is_empty(either):
     saved_as(either, generated())
     assert either.folder.get_all_folders() == []
 

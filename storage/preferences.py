@@ -1,0 +1,47 @@
+"""Preferences: an org's in `orgs/<org_id>/preferences.json`, a user's (in that org, as in Grafana) in
+`orgs/<org_id>/user-preferences/<user_id>.json`. They are read by name, one at a time, so the index does not list
+them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import documents
+
+
+class PreferenceStore:
+    def __init__(self, root: Path):
+        self._root = root
+        self._guard = documents.WriteGuard(root)
+
+    def _path(self, org_id: int, user_id: int | None) -> Path:
+        org = self._root / "orgs" / str(int(org_id))
+        return org / "preferences.json" if user_id is None else org / "user-preferences" / f"{int(user_id)}.json"
+
+    def reconcile(self) -> None:
+        documents.remove_stale_temp_files(self._root / "orgs" / "*" / "user-preferences")
+
+    def get(self, org_id: int, user_id: int | None = None) -> dict:
+        """The org's preferences, or with user_id that user's in the org: what was set, {} when nothing was."""
+        found = documents.read_document(self._path(org_id, user_id))
+        return found if isinstance(found, dict) else {}
+
+    def chain(self, org_id: int, user_id: int) -> list[dict]:
+        """The preferences that apply to a user in an org, the first that sets a field deciding it: the user's
+        (none for user_id 0, which is nobody's), then the org's."""
+        return [self.get(org_id, user_id), self.get(org_id)] if user_id else [self.get(org_id)]
+
+    def put(self, org_id: int, preferences: dict, user_id: int | None = None) -> None:
+        """Keep preferences (the whole set) as the org's, or with user_id as that user's in the org."""
+        with self._guard.writing():
+            documents.write_document(self._path(org_id, user_id), preferences)
+
+    def forget_org(self, org_id: int) -> None:
+        with self._guard.writing():
+            documents.remove_document(self._path(org_id, None))
+            documents.remove_folder(self._path(org_id, 0).parent)
+
+    def forget_user(self, user_id: int) -> None:
+        with self._guard.writing():
+            for org in sorted((self._root / "orgs").glob("*")):
+                if org.name.isdigit():
+                    documents.remove_document(self._path(int(org.name), user_id))
