@@ -13,12 +13,12 @@ from markupsafe import Markup
 
 from ..schemas.base import FIFTY_YEARS
 from ..storage.timestamps import seconds
-from .auth import optional_auth
-from .context import app_path
+from .auth import current_identity, optional_auth
+from .context import app_path, store
 from .decorators import annotate
 from .errors import ApiError, NotFound, Unauthorized
 from .login import sign_in_url
-from .pages import add_security_headers, html_page
+from .pages import PAGE_HEADERS, add_security_headers, html_page
 from .routing import ApiBlueprint
 from .snapshots import EXPIRED, cache_control, readable_snapshot, require_snapshots_enabled
 
@@ -63,6 +63,15 @@ def _range_end(value: object) -> dict[str, str]:
         return {"iso": "", "text": text}
 
 
+def _viewer_preferences() -> dict[str, str]:
+    """The theme and time zone the signed-in viewer's preferences (else their org's) set; none for visitors."""
+    identity = current_identity()
+    if identity is None:
+        return {"theme": "", "timezone": ""}
+    return {field: store().preferences.decided(identity.org_id, identity.user_id, field)
+            for field in ("theme", "timezone")}
+
+
 def _here() -> str:
     """This page's path as the browser sees it, its key quoted back."""
     return app_path(f"dashboard/snapshot/{quote(request.view_args['key'], safe='')}")
@@ -92,8 +101,13 @@ def show_snapshot(key: str):
     stored = snapshot["dashboard"].read()
     dashboard, time_range = snapshot["glance"], snapshot["glance"].get("time", {})  # glance is {} for a non-object
     created, expires = seconds(snapshot["created"]), seconds(snapshot["expires"])
+    preferred = _viewer_preferences()
+    caching = cache_control(snapshot)
+    if any(preferred.values()):  # a page made for one viewer's preferences must not reach others from a cache
+        caching = caching.replace("public", "private")
+    # The page differs by who signed in (their preferences), so no cache may answer one caller with another's.
     return html_page(
-        "snapshot.html", 200, cache_control(snapshot),
+        "snapshot.html", 200, caching, headers={**PAGE_HEADERS, "Vary": "Authorization, Cookie"}, theme=preferred["theme"], preferred_timezone=preferred["timezone"],
         title=_text(dashboard.get("title"), "Untitled dashboard"), name=_text(snapshot["name"]),
         created=_utc(datetime.fromtimestamp(created, timezone.utc)),
         expires=None if expires - created > NEVER else _utc(datetime.fromtimestamp(expires, timezone.utc)),

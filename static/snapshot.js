@@ -775,8 +775,9 @@
 
   // --- the page ------------------------------------------------------------------------------------------------
 
-  function timeZoneOf(dashboard) {
-    const zone = text(dashboard.timezone);
+  // The dashboard's own time zone; when it sets none, the viewer's preferred one (the server puts it on the data).
+  function timeZoneOf(dashboard, preferred) {
+    const zone = text(dashboard.timezone) || preferred;
     if (!zone || zone === "browser") return undefined;
     const name = zone === "utc" ? "Etc/UTC" : zone;
     try {
@@ -788,9 +789,10 @@
   }
 
   function render() {
-    const snapshot = JSON.parse(document.getElementById("snapshot-data").textContent);
+    const element = document.getElementById("snapshot-data");
+    const snapshot = JSON.parse(element.textContent);
     const dashboard = isObject(snapshot.dashboard) ? snapshot.dashboard : {};
-    const timeZone = timeZoneOf(dashboard);
+    const timeZone = timeZoneOf(dashboard, element.dataset.preferredTimezone || "");
     const context = {
       charts: [],
       timeZone,

@@ -30,6 +30,10 @@ class PreferenceStore:
         (none for user_id 0, which is nobody's), then the org's."""
         return [self.get(org_id, user_id), self.get(org_id)] if user_id else [self.get(org_id)]
 
+    def decided(self, org_id: int, user_id: int, field: str) -> str:
+        """What the chain decides for a text field ("" when nothing in it sets the field)."""
+        return next((found[field] for found in self.chain(org_id, user_id) if found.get(field)), "")
+
     def put(self, org_id: int, preferences: dict, user_id: int | None = None) -> None:
         """Keep preferences (the whole set) as the org's, or with user_id as that user's in the org."""
         with self._guard.writing():

@@ -145,6 +145,21 @@ def test_the_page_is_cached_as_the_api_read_is(client):
     assert page_of(client, create(client, {"title": "t"})).headers["Cache-Control"] == "public, max-age=3600"
 
 
+def test_a_viewers_preferences_set_the_theme_and_zone_and_keep_the_page_out_of_shared_caches(client):
+    key = create(client, {"title": "t"})
+    visitor = page_of(client, key)
+    assert '<html lang="en">' in visitor.get_data(as_text=True) and visitor.headers["Vary"] == "Authorization, Cookie"
+    client.put("/api/org/preferences", json={"theme": "light", "timezone": "Europe/Paris"}, headers=ADMIN)
+    client.put("/api/user/preferences", json={"theme": "dark"}, headers=ADMIN)
+
+    signed_in = page_of(client, key, headers=ADMIN)
+    html = signed_in.get_data(as_text=True)
+    assert '<html lang="en" data-theme="dark">' in html  # the user's theme, the org's zone
+    assert 'data-preferred-timezone="Europe/Paris"' in html
+    assert signed_in.headers["Cache-Control"] == "private, max-age=3600"
+    assert page_of(client, key).headers["Cache-Control"] == "public, max-age=3600"
+
+
 def test_wrong_methods_on_the_page_answer_json_405(client):
     key = create(client, {"title": "t"})
     for method in ("POST", "PUT", "DELETE"):

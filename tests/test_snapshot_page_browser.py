@@ -262,3 +262,22 @@ def test_a_private_snapshot_takes_the_visitor_through_the_sign_in_form_and_back(
     assert api_read.status == 401  # the browser may keep its private copy of the page; the server says no more
     api_read.dispose()
     assert page.evaluate("window.__cspViolations") == [] and page.console_errors == []
+
+
+def test_a_signed_in_viewer_sees_the_page_in_their_theme_and_time_zone(server, page):
+    moment = 1_700_000_000_000  # 2023-11-14 22:13:20 UTC, 2023-11-15 07:13:20 in Tokyo
+    table = {"id": 1, "type": "table", "title": "Events", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+             "snapshotData": [{"fields": [{"name": "at", "type": "time", "values": [moment]}]}]}
+    key = post_snapshot(server, page, {"title": "Zoned", "panels": [table]})
+    put = page.request.put(f"{server}/api/user/preferences", headers={**ADMIN, "Content-Type": "application/json"},
+                           data=json.dumps({"theme": "dark", "timezone": "Asia/Tokyo"}))
+    assert put.status == 200, put.text()
+
+    page.emulate_media(color_scheme="light")
+    open_snapshot(server, page, key)  # a visitor: the browser's light scheme
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 245, 245)"
+    page.context.set_extra_http_headers(ADMIN)
+    open_snapshot(server, page, key)
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 18, 23)"
+    assert panel(page, "Events").locator("table tbody tr").first.inner_text() == "2023-11-15 07:13:20"
+    assert page.console_errors == []
