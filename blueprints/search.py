@@ -23,11 +23,11 @@ def _title_order(hit: dict) -> tuple[str, str]:
 
 
 def _folder_uids(identity: Identity, query: dict) -> list[str] | None:
-    """The folders whose dashboards the query asks for (folderUIDs and folderIds together; "" and 0 are
-    General), or None for all; an unknown id matches nothing."""
+    """The folders whose dashboards the query asks for (folderUIDs and folderIds together; "", "general" and 0
+    are General), or None for all; an unknown id matches nothing."""
     if query["folder_uids"] is None and query["folder_ids"] is None:
         return None
-    uids = list(query["folder_uids"] or [])
+    uids = ["" if uid == "general" else uid for uid in query["folder_uids"] or []]
     for folder_id in query["folder_ids"] or []:
         try:
             uids.append(folder_id_to_uid(identity.org_id, folder_id))

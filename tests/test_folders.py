@@ -275,6 +275,7 @@ def test_search_lists_folders_first_with_folder_fields_on_hits(client):
     assert [hit["uid"] for hit in search(client, folderUIDs=folder["uid"])] == [inside["uid"]]
     assert [hit["uid"] for hit in search(client, folderIds=folder["id"])] == [inside["uid"]]
     assert [hit["uid"] for hit in search(client, folderIds=0, type="dash-db")] == [outside["uid"]]
+    assert [hit["uid"] for hit in search(client, folderUIDs="general", type="dash-db")] == [outside["uid"]]
     assert search(client, tag="x") == []
 
 
