@@ -107,7 +107,8 @@ def show_snapshot(key: str):
         caching = caching.replace("public", "private")
     # The page differs by who signed in (their preferences), so no cache may answer one caller with another's.
     return html_page(
-        "snapshot.html", 200, caching, headers={**PAGE_HEADERS, "Vary": "Authorization, Cookie"}, theme=preferred["theme"], preferred_timezone=preferred["timezone"],
+        "snapshot.html", 200, caching, headers={**PAGE_HEADERS, "Vary": "Authorization, Cookie"},
+        theme=preferred["theme"], preferred_timezone=preferred["timezone"],
         title=_text(dashboard.get("title"), "Untitled dashboard"), name=_text(snapshot["name"]),
         created=_utc(datetime.fromtimestamp(created, timezone.utc)),
         expires=None if expires - created > NEVER else _utc(datetime.fromtimestamp(expires, timezone.utc)),
