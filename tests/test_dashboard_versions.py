@@ -226,3 +226,26 @@ def test_calculate_diff_answers_400_for_the_forms_not_served_and_403_for_viewers
     answer = diff(client, target, target, diffType="basic")
     assert answer.status_code == 400 and "diffType" in answer.get_json()["message"]
     assert diff(client, target, target, make_user("looker")).status_code == 403
+
+
+def test_a_dashboard_saved_before_folders_and_versions_opens_lists_its_version_and_keeps_the_next(make_app,
+                                                                                                   tmp_path):
+    client = make_app().test_client()
+    first = save(client, {"id": None, "title": "Old Timer", "refresh": "1m"}).get_json()
+    path = tmp_path / "data" / "orgs" / "1" / "dashboards" / "old-timer.json"
+    record = json.loads(path.read_text())
+    for newer in ("folderUid", "versions"):
+        del record[newer]
+    path.write_text(json.dumps(record))  # as the previous release wrote it, without the index it kept
+    for index in (tmp_path / "data").glob("index.sqlite3*"):
+        index.unlink()
+
+    reopened = make_app().test_client()
+    read = reopened.get(f"/api/dashboards/uid/{first['uid']}", headers=ADMIN).get_json()
+    assert read["meta"]["folderUid"] == "" and read["dashboard"]["refresh"] == "1m"
+    assert [v["version"] for v in versions(reopened, first["uid"])] == [1]
+    model = read["dashboard"]
+    assert save(reopened, {**model, "refresh": "5m"}).status_code == 200
+    assert [v["version"] for v in versions(reopened, first["uid"])] == [2, 1]
+    old = reopened.get(f"/api/dashboards/uid/{first['uid']}/versions/1", headers=ADMIN).get_json()
+    assert old["data"]["refresh"] == "1m"
