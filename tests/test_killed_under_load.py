@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import closing
 from pathlib import Path
 
 from conftest import ServerProcess, free_port
@@ -23,7 +24,11 @@ HEADERS = {"Authorization": "Basic " + base64.b64encode(b"admin:admin").decode()
 
 def write_until_refused(port: int, writer: int, acknowledged: list, enough: threading.Event) -> None:
     """Create snapshots and dashboards, each holding its own marker, until the server is gone."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    with closing(http.client.HTTPConnection("127.0.0.1", port, timeout=30)) as connection:
+        _write(connection, writer, acknowledged, enough)
+
+
+def _write(connection: http.client.HTTPConnection, writer: int, acknowledged: list, enough: threading.Event) -> None:
     number = 0
     while True:
         number += 1
