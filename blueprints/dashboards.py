@@ -177,8 +177,8 @@ def get_home_dashboard():
 @bp.get("/api/dashboards/tags")
 @signed_in
 def get_tags():
-    """Every tag of the org's dashboards with how many carry it, by term."""
-    return json_response(store().dashboards.tags(current_identity().org_id))
+    """Every tag of the org's dashboards that the caller may view, with how many carry it, by term."""
+    return json_response(store().dashboards.tags(current_identity().org_id, access().hidden()))
 
 
 @bp.get("/api/dashboards/file/<name>")

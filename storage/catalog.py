@@ -180,8 +180,17 @@ class DashboardCatalog:
                 candidates &= org.entries.keys()  # the index may list a row written since the catalog looked
             return [_hit(entry) for entry in org.search(part, candidates, limit, offset)]
 
-    def tags(self, org_id: int) -> list[dict]:
+    def tags(self, org_id: int, visible: tuple[list[str], list[str]] | None = None) -> list[dict]:
+        """[{term, count}] of the org's dashboards; with visible (folder uids, dashboard uids), of those only."""
         self.refresh()
         with self._lock:
             org = self._orgs.get(org_id) or _Org()
-            return [{"term": term, "count": len(org.by_tag[term])} for term in sorted(org.by_tag)]
+            if visible is None:
+                return [{"term": term, "count": len(org.by_tag[term])} for term in sorted(org.by_tag)]
+            folders, dashboards = set(visible[0]), set(visible[1])
+            counts: dict[str, int] = defaultdict(int)
+            for entry in org.entries.values():
+                if entry[FOLDER_UID] in folders or entry[UID] in dashboards:
+                    for tag in set(entry[TAGS]):
+                        counts[tag] += 1
+            return [{"term": term, "count": counts[term]} for term in sorted(counts)]

@@ -328,9 +328,10 @@ class DashboardStore:
         """Load the search catalog now rather than at the first search (0.3 s at 100,000 dashboards)."""
         self._catalog.refresh()
 
-    def tags(self, org_id: int) -> list[dict[str, Any]]:
-        """Every tag of the org's dashboards, by term, with how many carry it: [{term, count}]."""
-        return self._catalog.tags(org_id)
+    def tags(self, org_id: int, visible: tuple[list[str], list[str]] | None = None) -> list[dict[str, Any]]:
+        """Every tag of the org's dashboards (with visible, of those in its folders or among its uids), by term,
+        with how many carry it: [{term, count}]."""
+        return self._catalog.tags(org_id, visible)
 
     def search(self, org_id: int, *, query: str = "", tags: list[str] = (), ids: list[int] | None = None,
                uids: list[str] | None = None, folder_uids: list[str] | None = None, starred_by: int | None = None,

@@ -194,3 +194,15 @@ def test_permissions_go_with_the_folder_or_dashboard(client, store):
     client.delete(f"/api/folders/{created['uid']}", headers=ADMIN)
     client.delete(f"/api/dashboards/uid/{saved['uid']}", headers=ADMIN)
     assert store.permissions.of_org(1) == {}
+
+
+def test_tags_count_only_the_dashboards_the_caller_may_view(client, make_user):
+    viewer = make_user("tagger")
+    secret = folder(client, "Tagged Secret")
+    client.post("/api/dashboards/db", json={"dashboard": {"title": "S", "tags": ["secret", "ops"]},
+                                            "folderUid": secret["uid"]}, headers=ADMIN)
+    client.post("/api/dashboards/db", json={"dashboard": {"title": "P", "tags": ["ops", "ops"]}}, headers=ADMIN)
+    set_folder(client, secret["uid"], [])
+    assert client.get("/api/dashboards/tags", headers=viewer).get_json() == [{"term": "ops", "count": 1}]
+    assert client.get("/api/dashboards/tags", headers=ADMIN).get_json() == [
+        {"term": "ops", "count": 2}, {"term": "secret", "count": 1}]
