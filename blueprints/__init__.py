@@ -24,9 +24,11 @@ from . import (
     preferences,
     proxy,
     search,
+    service_accounts,
     snapshot_page,
     snapshots,
     stars,
+    teams,
     user,
     users,
 )
@@ -59,6 +61,7 @@ def build_blueprint(*, catch_wrong_methods: bool, observe_requests: bool) -> Api
     wrong_method = ApiBlueprint("wrong_method", __name__)
     for resource in (health, login, api_keys, snapshots, snapshot_page, pages, dashboards, dashboard_versions,
                      folders, permissions, search, stars, user, preferences, org, org_users, orgs, users, admin,
+                     service_accounts, teams,
                      datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.rules_outside_api if catch_wrong_methods else []):

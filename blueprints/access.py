@@ -4,8 +4,7 @@ dashboard permissions decide it.
 An item grants its permission to the user it names, or to every member whose org role is the role it names or
 above (a Viewer item reaches Editors and Admins too, as Grafana's basic roles inherit). A folder gives what its
 items and those of every folder above it grant; a dashboard what its folder gives and what its own items grant.
-General gives Editors Edit and Viewers View. Org Admins may do everything. Teams come with team membership; until
-then a team item reaches nobody.
+General gives Editors Edit and Viewers View. Org Admins may do everything. A team item reaches the team's members.
 """
 from __future__ import annotations
 
@@ -24,11 +23,12 @@ __all__ = ["ADMIN", "EDIT", "VIEW", "Access", "access", "editor_somewhere", "req
 NAMES = {VIEW: "View", EDIT: "Edit", ADMIN: "Admin"}
 
 
-def granted(identity: Identity, items: Iterable[dict]) -> int:
-    """The highest permission the items grant the identity (0 for none)."""
+def granted(identity: Identity, items: Iterable[dict], teams: frozenset[int] = frozenset()) -> int:
+    """The highest permission the items grant the identity, a member of those teams (0 for none)."""
     level = 0
     for item in items:
         if (item.get("userId") and item["userId"] == identity.user_id) or \
+                (item.get("teamId") and item["teamId"] in teams) or \
                 (item.get("role") and identity.has_role(item["role"])):
             level = max(level, item["permission"])
     return level
@@ -42,6 +42,7 @@ class Access:
         self.everything = identity.has_role("Admin")
         self._set: dict[tuple[str, str], list[dict]] | None = None
         self._folders: dict[str, dict] | None = None
+        self._teams: frozenset[int] | None = None
 
     def _items(self) -> dict[tuple[str, str], list[dict]]:
         if self._set is None:
@@ -53,17 +54,24 @@ class Access:
             self._folders = store().folders.summaries(self.identity.org_id)
         return self._folders
 
+    def _granted(self, items: Iterable[dict]) -> int:
+        if self._teams is None:
+            identity = self.identity
+            self._teams = frozenset(store().teams.of_user(identity.user_id, identity.org_id)
+                                    if identity.user_id else ())
+        return granted(self.identity, items, self._teams)
+
     def folder(self, folder_uid: str) -> int:
         """What the caller may do in the folder ("" is General) and with what it holds."""
         if self.everything:
             return ADMIN
         if not folder_uid:
-            return granted(self.identity, DEFAULT_FOLDER_ITEMS)
+            return self._granted(DEFAULT_FOLDER_ITEMS)
         level, seen, uid = 0, set(), folder_uid
         every = self._every_folder()
         while uid and uid not in seen:
             seen.add(uid)
-            level = max(level, granted(self.identity, self._items().get(("folders", uid), DEFAULT_FOLDER_ITEMS)))
+            level = max(level, self._granted(self._items().get(("folders", uid), DEFAULT_FOLDER_ITEMS)))
             uid = every[uid]["parent_uid"] if uid in every else ""
         return level
 
@@ -72,12 +80,12 @@ class Access:
         if self.everything:
             return ADMIN
         own = self._items().get(("dashboards", dashboard_uid), [])
-        return max(self.folder(folder_uid), granted(self.identity, own))
+        return max(self.folder(folder_uid), self._granted(own))
 
     def edits_anything(self) -> bool:
         """Whether the caller may edit in some folder or some dashboard (Editors always may, in General)."""
         return self.identity.has_role("Editor") or any(
-            granted(self.identity, items) >= EDIT for items in self._items().values())
+            self._granted(items) >= EDIT for items in self._items().values())
 
     def hidden(self) -> tuple[list[str], list[str]] | None:
         """None when the caller may view every folder and dashboard; else (the folders it may view, "" among
@@ -89,7 +97,7 @@ class Access:
         if len(viewable) == len(self._every_folder()) + 1:
             return None
         shown = [uid for (kind, uid), items in self._items().items()
-                 if kind == "dashboards" and granted(self.identity, items) >= VIEW]
+                 if kind == "dashboards" and self._granted(items) >= VIEW]
         return viewable, shown
 
 

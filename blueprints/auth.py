@@ -1,4 +1,5 @@
-"""Who is calling: Basic auth against stored users, `Bearer <api key>`, a session cookie, or nobody.
+"""Who is calling: Basic auth against stored users, `Bearer <api key or service account token>`, a session cookie,
+or nobody.
 
 As in Grafana, a credential that is sent and fails ends the request with 401 even on public routes; a
 request with no credential goes on unauthenticated and the route's guard decides. Roles are org roles
@@ -29,6 +30,7 @@ SESSION_COOKIE = "grafana_session"
 ORG_HEADER = "X-Grafana-Org-Id"  # a user's request in another of their orgs; an API key's org is the key's
 NOT_A_MEMBER = f"You are not a member of the organization {ORG_HEADER} names"
 ORIGIN_NOT_ALLOWED = "origin not allowed"
+SERVICE_ACCOUNT_DISABLED = "Service account is disabled"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class Identity:
     user_id: int = 0       # 0 for API keys, as in Grafana
     login: str = ""
     is_server_admin: bool = False
-    api_key_name: str | None = None  # set only for API keys
+    api_key_name: str | None = None  # set only for API keys (and service account tokens)
+    service_account: bool = False    # a service account's token: user_id and login are the account's
     # The user's document as it was read to sign them in (None for API keys and anonymous callers): a view that
     # needs it does not read it again.
     user: dict | None = field(default=None, compare=False, repr=False)
@@ -81,14 +84,37 @@ multi_auth = PrebuiltMultiAuth(basic_auth, token_auth)
 
 
 def _identity_of_api_key(token: str) -> Identity:
-    decoded = security.decode_api_key(token)
-    api_key = store().api_keys.find(decoded[2], decoded[1]) if decoded else None
-    if api_key is None or not security.secret_matches(decoded[0], api_key["keyHash"]):
+    """The caller a service account token (`glsa_…`, found by its hash) or an API key (which names its org and
+    name) signs in; an API key given to a service account acts as that account."""
+    if security.is_service_account_token(token):
+        well_formed = security.is_well_formed_token(token)
+        secret, api_key = token, store().api_keys.find_by_hash(security.hash_secret(token)) if well_formed else None
+    else:
+        decoded = security.decode_api_key(token)
+        secret, api_key = (decoded[0], store().api_keys.find(decoded[2], decoded[1])) if decoded else ("", None)
+    if api_key is None or not security.secret_matches(secret, api_key["keyHash"]):
         raise Unauthorized("Invalid API key")
     if api_key["expires"] and seconds(api_key["expires"]) <= time.time():
         raise Unauthorized("Expired API key")
+    if api_key.get("serviceAccountId"):
+        return _identity_of_service_account(api_key)
     signed_in_as(f"api-key:{api_key['name']}")
     return Identity(org_id=api_key["orgId"], role=api_key["role"], api_key_name=api_key["name"])
+
+
+def _identity_of_service_account(token: dict) -> Identity:
+    account = store().service_accounts.get(token["orgId"], token["serviceAccountId"])
+    if account is None:
+        raise Unauthorized("Invalid API key")
+    if account["isDisabled"]:
+        raise Unauthorized(SERVICE_ACCOUNT_DISABLED)
+    signed_in_as(account["login"])
+    # What views that show "the signed-in user" read, in a user document's shape.
+    as_user = {"id": account["id"], "login": account["login"], "email": account["login"], "name": account["name"],
+               "orgId": account["orgId"], "orgs": {str(account["orgId"]): account["role"]}, "isGrafanaAdmin": False,
+               "isServiceAccount": True, "created": account["created"], "updated": account["updated"]}
+    return Identity(org_id=account["orgId"], role=account["role"], user_id=account["id"], login=account["login"],
+                    api_key_name=token["name"], service_account=True, user=as_user)
 
 
 def _org_of(user: dict) -> int:

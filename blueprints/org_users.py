@@ -57,6 +57,7 @@ def remove_member(org_id: int, user_id: int):
         raise NotFound(USER_NOT_FOUND) from None
     except StoreConflict:
         raise BadRequest("Cannot remove last organization admin") from None
+    store().forget_team_memberships(user_id, org_id)
     return json_response({"message": "User removed from organization"})
 
 

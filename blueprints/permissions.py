@@ -28,11 +28,13 @@ def _listed(items: list[dict], target: dict, *, inherited: bool = False) -> list
     listed = []
     for number, item in enumerate(items, start=1):
         user = store().users.get(item["userId"]) if item.get("userId") else None
+        team = store().teams.get(org_id, item["teamId"]) if item.get("teamId") else None
         listed.append({
             "id": number, "folderId" if target["isFolder"] else "dashboardId": target["id"],
             "created": item.get("created", ""), "updated": item.get("updated", ""),
             "userId": item.get("userId", 0), "userLogin": user["login"] if user else "",
-            "userEmail": user["email"] if user else "", "teamId": item.get("teamId", 0), "team": "",
+            "userEmail": user["email"] if user else "", "teamId": item.get("teamId", 0),
+            "team": team["name"] if team else "",
             "role": item.get("role", ""), "permission": item["permission"],
             "permissionName": NAMES[item["permission"]], "uid": target["uid"], "title": target["title"],
             "slug": slugify(target["title"]), "isFolder": target["isFolder"], "url": target["url"],
@@ -43,7 +45,7 @@ def _listed(items: list[dict], target: dict, *, inherited: bool = False) -> list
 
 
 def _kept(items: list[dict]) -> list[dict]:
-    """The items as stored, each checked: a user must be a member of the org."""
+    """The items as stored, each checked: a user must be a member of the org, a team one of its teams."""
     org_id = current_identity().org_id
     now = rfc3339(time.time())
     kept = []
@@ -52,6 +54,8 @@ def _kept(items: list[dict]) -> list[dict]:
             user = store().users.get(item["user_id"])
             if user is None or str(org_id) not in user["orgs"]:
                 raise BadRequest("Failed to update permissions: no such user in the organization")
+        if item["team_id"] and store().teams.get(org_id, item["team_id"]) is None:
+            raise BadRequest("Failed to update permissions: no such team in the organization")
         kept.append({"userId": item["user_id"], "teamId": item["team_id"], "role": item["role"],
                      "permission": item["permission"], "created": now, "updated": now})
     seen = {(item["userId"], item["teamId"], item["role"]) for item in kept}

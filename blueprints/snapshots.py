@@ -152,8 +152,12 @@ def get_snapshot(key: str):
 @signed_in
 @query(list_query_schema)
 def list_snapshots(query: dict):
-    """The caller's org's snapshots, newest first (an org Admin sees all, others their own)."""
+    """The caller's org's snapshots, newest first (an org Admin sees all, others their own). An API key that is
+    no service account's token has no identity to own snapshots by: below Admin it lists none (Grafana lists every
+    snapshot any key made, an Admin key's included; migrating the key gives it its own)."""
     identity = current_identity()
+    if not identity.user_id and not identity.has_role("Admin"):
+        return json_response([])
     return encoded_json_response(store().snapshots.listing(
         identity.org_id, user_id=None if identity.has_role("Admin") else identity.user_id,
         query=query["query"], limit=query["limit"] if query["limit"] > 0 else DEFAULT_LIST_LIMIT))

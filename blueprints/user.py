@@ -7,7 +7,7 @@ from ..storage import Conflict as StoreConflict
 from .auth import client_address, current_identity, signed_in, start_guess
 from .context import state, store
 from .decorators import body, check_first
-from .errors import BadRequest, Conflict, Unauthorized
+from .errors import BadRequest, Conflict, Forbidden, Unauthorized
 from .responses import json_response
 from .routing import ApiBlueprint
 
@@ -15,12 +15,20 @@ bp = ApiBlueprint("user", __name__)
 update_schema = UserUpdateSchema()
 password_schema = PasswordChangeSchema()
 NO_USER = "This needs a signed-in user: API keys and anonymous access have no user"
+USERS_ONLY = "Endpoint only available for users"
 
 
 def user_required() -> None:
     """API keys and anonymous callers have no user (Grafana answers 500 there)."""
     if not current_identity().user_id:
         raise BadRequest(NO_USER)
+
+
+def person_required() -> None:
+    """What only a user (not a service account) has: a password, a profile to edit, orgs to switch between."""
+    user_required()
+    if current_identity().service_account:
+        raise Forbidden(USERS_ONLY)
 
 
 def _caller() -> dict:
@@ -63,7 +71,7 @@ def orgs_of(user: dict):
 
 @bp.put("/api/user")
 @signed_in
-@check_first(user_required)
+@check_first(person_required)
 @body(update_schema)
 def update_user(body: dict):
     """Change the caller's name, email, login or theme; fields left out keep their value."""
@@ -72,7 +80,7 @@ def update_user(body: dict):
 
 @bp.put("/api/user/password")
 @signed_in
-@check_first(user_required)
+@check_first(person_required)
 @body(password_schema)
 def change_password(body: dict):
     """Change the caller's password, given the old one."""
@@ -106,4 +114,5 @@ def make_active_org(user: dict | None, org_id: str):
 @signed_in
 def switch_org(org_id: str):
     """Make another of the caller's orgs the active one."""
+    person_required()
     return make_active_org(current_identity().user, org_id)

@@ -17,8 +17,10 @@ from .folders import FolderStore
 from .index import INDEX_FILE, Index
 from .permissions import ADMIN, DEFAULT_FOLDER_ITEMS, PermissionStore
 from .preferences import PreferenceStore
+from .service_accounts import ServiceAccountStore
 from .snapshots import SnapshotStore
 from .stars import StarStore
+from .teams import TeamStore
 
 __all__ = ["STORE_FAILURES", "Conflict", "DataDirInUse", "FileDashboards", "Invalid", "Missing", "Save",
            "ServingLock", "Store", "UnsafeName", "open_store", "rebuild_index"]
@@ -37,6 +39,8 @@ class Store:
         self.orgs = OrgStore(data_dir, self.index)
         self.users = UserStore(data_dir, self.index)
         self.api_keys = ApiKeyStore(data_dir, self.index)
+        self.service_accounts = ServiceAccountStore(data_dir, self.index)
+        self.teams = TeamStore(data_dir, self.index)
         self.snapshots = SnapshotStore(data_dir, self.index)
         self.folders = FolderStore(data_dir, self.index)
         self.dashboards = DashboardStore(data_dir, self.index)
@@ -45,8 +49,9 @@ class Store:
         self.preferences = PreferenceStore(data_dir)
         self.permissions = PermissionStore(data_dir, self.index)
         self._sweeping = documents.KeptLock(data_dir / ".sweeper.lock")
-        self._resources = [self.orgs, self.users, self.api_keys, self.snapshots, self.folders, self.dashboards,
-                           self.stars, self.datasources, self.preferences, self.permissions]
+        self._resources = [self.orgs, self.users, self.api_keys, self.service_accounts, self.teams, self.snapshots,
+                           self.folders, self.dashboards, self.stars, self.datasources, self.preferences,
+                           self.permissions]
 
     def reconcile(self) -> None:
         """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
@@ -112,8 +117,8 @@ class Store:
 
     def delete_org(self, org_id: int) -> bool:
         """Delete an org with everything in it: folders, dashboards (and their stars), snapshots, data sources, API
-        keys, and its users' memberships. The org's own document goes last, so an interrupted delete can be run
-        again."""
+        keys, service accounts, teams, and its users' memberships. The org's own document goes last, so an
+        interrupted delete can be run again."""
         if self.orgs.get(org_id) is None:
             return False
         for uid in self.folders.uids_of_org(org_id):
@@ -126,18 +131,64 @@ class Store:
             self.datasources.delete(org_id, source_id)
         for api_key in self.api_keys.list_for_org(org_id, include_expired=True):
             self.api_keys.delete(org_id, api_key["id"])
+        for account_id in self.service_accounts.ids_of_org(org_id):
+            self.delete_service_account(org_id, account_id)
+        for team_id in self.teams.ids_of_org(org_id):
+            self.teams.delete(org_id, team_id)
         for member in self.users.members(org_id):
             self.users.set_membership(member["userId"], org_id, None, keep_an_admin=False)
         self.preferences.forget_org(org_id)
         return self.orgs.delete(org_id)
 
     def delete_user(self, user_id: int) -> bool:
-        """Delete a user with their memberships and stars (API keys belong to orgs, not users)."""
+        """Delete a user with their memberships (of orgs and teams) and stars (API keys belong to orgs)."""
         if not self.users.delete(user_id):
             return False
+        self.forget_team_memberships(user_id)
         self.stars.forget_user(user_id)
         self.preferences.forget_user(user_id)
         return True
+
+    def forget_team_memberships(self, user_id: int, org_id: int | None = None) -> None:
+        """Take the user out of every team (of that org, when given)."""
+        teams = self.teams.of_user(user_id, org_id)
+        for team_id, team_org in self.teams.orgs_of_teams(list(teams)).items():
+            try:
+                self.teams.set_member(team_org, team_id, user_id, None)
+            except Missing:
+                pass  # taken out meanwhile
+
+    def delete_team(self, org_id: int, team_id: int) -> bool:
+        """Delete a team and the permission items that name it."""
+        if not self.teams.delete(org_id, team_id):
+            return False
+        for (kind, uid), items in self.permissions.of_org(org_id).items():
+            kept = [item for item in items if item.get("teamId") != team_id]
+            if len(kept) != len(items):
+                self.permissions.put(org_id, kind, uid, kept)
+        return True
+
+    def delete_service_account(self, org_id: int, account_id: int) -> bool:
+        """Delete a service account with its tokens, stars and preferences."""
+        if self.service_accounts.get(org_id, account_id) is None:
+            return False
+        for token in self.api_keys.tokens_of(org_id, account_id):
+            self.api_keys.delete(org_id, token["id"], service_account_id=account_id)
+        self.stars.forget_user(account_id)
+        self.preferences.forget_user(account_id)
+        return self.service_accounts.delete(org_id, account_id)
+
+    def migrate_api_key(self, org_id: int, key_id: int) -> dict | None:
+        """Turn one of the org's API keys into a service account of its role, named as Grafana names it
+        (`sa-autogen-<name>`), with the key as its token, so the key keeps working; the account, or None when the
+        org has no such key. Conflict("name") when the name is taken."""
+        api_key = self.api_keys.get(org_id, key_id)
+        if api_key is None or api_key.get("serviceAccountId"):
+            return None
+        account = self.service_accounts.create(org_id, name=f"sa-autogen-{api_key['name']}", role=api_key["role"],
+                                               login=f"sa-autogen-{org_id}-{api_key['name']}")
+        self.api_keys.give_to(org_id, key_id, account["id"])
+        return account
 
     def home_dashboard(self, configured_path: str = "") -> dict | None:
         """The home dashboard a file provides (the configured path, else `home.json` in the data dir), or None."""

@@ -268,7 +268,8 @@ class UserStore:
 def _key_row(api_key: dict) -> dict:
     expires = api_key.get("expires")
     return {"id": api_key["id"], "org_id": api_key["orgId"], "name": api_key["name"], "role": api_key["role"],
-            "expires": expires, "expires_at": seconds(expires) if expires else None}
+            "expires": expires, "expires_at": seconds(expires) if expires else None,
+            "service_account_id": api_key.get("serviceAccountId"), "key_hash": api_key["keyHash"]}
 
 
 class ApiKeyStore:
@@ -278,8 +279,8 @@ class ApiKeyStore:
         self._documents = Collection(
             index, root, "api_keys",
             {"id": "INTEGER UNIQUE", "org_id": "INTEGER", "name": "TEXT", "role": "TEXT", "expires": "TEXT",
-             "expires_at": "REAL"},
-            "orgs/*/api_keys/*.json", _key_row, indexes=["org_id, name"])
+             "expires_at": "REAL", "service_account_id": "INTEGER", "key_hash": "TEXT"},
+            "orgs/*/api_keys/*.json", _key_row, indexes=["org_id, name", "key_hash", "service_account_id"])
 
     def _path(self, org_id: int, key_id: int) -> Path:
         return self._root / "orgs" / str(int(org_id)) / "api_keys" / f"{int(key_id)}.json"
@@ -287,15 +288,16 @@ class ApiKeyStore:
     def reconcile(self) -> None:
         self._documents.reconcile()
 
-    def create(self, *, org_id: int, name: str, role: str, key_hash: str,
-               expires_at: float | None) -> dict[str, Any]:
-        """Create a key under the next id; Conflict("name") when the org has a key of that name."""
+    def create(self, *, org_id: int, name: str, role: str, key_hash: str, expires_at: float | None,
+               service_account_id: int | None = None) -> dict[str, Any]:
+        """Create a key (a token of that service account, when given) under the next id; Conflict("name") when
+        the org has a key or token of that name (Grafana keeps both in one table, unique by org and name)."""
         with self._lock:
             if self._documents.select("org_id = ? AND name = ?", (org_id, name), columns="id"):
                 raise Conflict("name")
             api_key = {"id": self._documents.next_id(), "orgId": org_id, "name": name, "role": role,
                        "keyHash": key_hash, "expires": rfc3339(expires_at) if expires_at else None,
-                       "created": rfc3339(time.time())}
+                       "created": rfc3339(time.time()), "serviceAccountId": service_account_id}
             self._documents.create(self._path(org_id, api_key["id"]), api_key)
         return api_key
 
@@ -303,14 +305,51 @@ class ApiKeyStore:
         rows = self._documents.select("org_id = ? AND name = ?", (org_id, name), columns="id")
         return self._documents.read(self._path(org_id, rows[0]["id"])) if rows else None
 
+    def find_by_hash(self, key_hash: str) -> dict[str, Any] | None:
+        """The key or token whose secret has that hash (tokens are found by it alone), or None."""
+        rows = self._documents.select("key_hash = ?", (key_hash,), columns="id, org_id")
+        return self._documents.read(self._path(rows[0]["org_id"], rows[0]["id"])) if rows else None
+
+    def get(self, org_id: int, key_id: int) -> dict[str, Any] | None:
+        return self._documents.read(self._path(org_id, key_id))
+
     def list_for_org(self, org_id: int, *, include_expired: bool = False) -> list[dict[str, Any]]:
-        """The org's keys ordered by name: id, name, role and expires (None for never); no secrets."""
-        where, params = "org_id = ?", [org_id]
+        """The org's keys that belong to no service account, ordered by name: id, name, role and expires (None
+        for never); no secrets."""
+        where, params = "org_id = ? AND service_account_id IS NULL", [org_id]
         if not include_expired:
             where += " AND (expires_at IS NULL OR expires_at > ?)"
             params.append(time.time())
         return self._documents.select(where, params, order_by="name", columns="id, name, role, expires")
 
-    def delete(self, org_id: int, key_id: int) -> bool:
-        """Delete the org's key; False when the org has no key with that id."""
+    def tokens_of(self, org_id: int, account_id: int) -> list[dict[str, Any]]:
+        """The service account's tokens by name (each document read: an account has a handful)."""
+        rows = self._documents.select("org_id = ? AND service_account_id = ?", (org_id, account_id),
+                                      order_by="name", columns="id")
+        found = (self.get(org_id, row["id"]) for row in rows)
+        return [token for token in found if token is not None]
+
+    def token_counts(self, org_id: int, account_ids: list[int]) -> dict[int, int]:
+        """How many tokens each of those service accounts has, from the index."""
+        marks = ", ".join("?" * len(account_ids))
+        rows = self._documents.select(
+            f"org_id = ? AND service_account_id IN ({marks}) GROUP BY service_account_id", (org_id, *account_ids),
+            columns="service_account_id, count(*) AS n")
+        return {row["service_account_id"]: row["n"] for row in rows}
+
+    def give_to(self, org_id: int, key_id: int, account_id: int) -> dict[str, Any] | None:
+        """Make the org's key a token of the service account (it keeps working); None when there is no such key."""
+        with self._lock:
+            api_key = self.get(org_id, key_id)
+            if api_key is None:
+                return None
+            api_key = {**api_key, "serviceAccountId": account_id}
+            self._documents.save(self._path(org_id, key_id), api_key)
+        return api_key
+
+    def delete(self, org_id: int, key_id: int, *, service_account_id: int | None = None) -> bool:
+        """Delete the org's key (or that service account's token); False when there is no such key."""
+        api_key = self.get(org_id, key_id)
+        if api_key is None or api_key.get("serviceAccountId") != service_account_id:
+            return False
         return self._documents.delete(self._path(org_id, key_id))

@@ -19,7 +19,7 @@ from . import documents
 from .errors import Conflict
 from .ids import Sequence
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 INDEX_FILE = "index.sqlite3"
 INDEX_FILES = tuple(INDEX_FILE + suffix for suffix in ("", "-wal", "-shm"))
 log = logging.getLogger(__name__)
