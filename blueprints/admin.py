@@ -1,11 +1,12 @@
-"""Server administration: the effective settings (secrets masked), and creating, re-passwording, promoting
-and deleting users."""
+"""Server administration: the effective settings (secrets masked), counts of what the server holds, and
+creating, re-passwording, promoting, disabling and deleting users."""
 from __future__ import annotations
 
 from .. import security
 from ..config import settings_by_section
 from ..schemas.users import PasswordSetSchema, PermissionsSchema, UserCreateSchema
 from ..storage import Conflict as StoreConflict
+from ..storage.stats import admin_stats
 from .auth import SERVER_ADMIN, role_required
 from .context import settings, store
 from .decorators import body, check_first
@@ -28,6 +29,46 @@ LAST_ADMIN = "Cannot remove last grafana admin"
 def get_settings():
     """The effective configuration by ini section; secrets and passwords masked."""
     return json_response(settings_by_section(settings()))
+
+
+# Grafana counts the users seen lately; dashsnap records no last-seen times, so those counts are 0.
+UNTRACKED_ACTIVITY = ("activeUsers", "activeAdmins", "activeEditors", "activeViewers", "activeSessions",
+                      "dailyActiveUsers", "dailyActiveAdmins", "dailyActiveEditors", "dailyActiveViewers",
+                      "dailyActiveSessions", "monthlyActiveUsers", "activeDevices")
+
+
+@bp.get("/api/admin/stats")
+@role_required(SERVER_ADMIN)
+def get_stats():
+    """How many orgs, dashboards, snapshots, tags, data sources, stars and users there are, and users by their
+    highest role; the activity counts are 0 (no last-seen times are kept)."""
+    return json_response({**admin_stats(store()), **dict.fromkeys(UNTRACKED_ACTIVITY, 0)})
+
+
+def _set_disabled(user_id: int, disabled: bool) -> None:
+    user = store().users.get(user_id)
+    if user is None:
+        raise NotFound("user not found")
+    changes = {"isDisabled": disabled}
+    if disabled:  # every session of theirs ends
+        changes["sessionGeneration"] = user.get("sessionGeneration", 0) + 1
+    store().users.update(user_id, **changes)
+
+
+@bp.post("/api/admin/users/<int:user_id>/disable")
+@role_required(SERVER_ADMIN)
+def disable_user(user_id: int):
+    """Disable a user: they cannot sign in, and their sessions end."""
+    _set_disabled(user_id, True)
+    return json_response({"message": "User disabled"})
+
+
+@bp.post("/api/admin/users/<int:user_id>/enable")
+@role_required(SERVER_ADMIN)
+def enable_user(user_id: int):
+    """Let a disabled user sign in again."""
+    _set_disabled(user_id, False)
+    return json_response({"message": "User enabled"})
 
 
 @bp.post("/api/admin/users")

@@ -1,5 +1,6 @@
 """The data source proxy: `ANY /api/datasources/proxy/:id/*` (or `proxy/uid/:uid/*`) forwards to the data
-source's url (Viewer role), within the policy of datasource_proxy.check_policy."""
+source's url (Viewer role), within the policy of datasource_proxy.check_policy; and the health check that asks a
+data source's health path the same way."""
 from __future__ import annotations
 
 from flask import Response, request
@@ -10,6 +11,7 @@ from .context import settings, store
 from .datasources import NOT_FOUND, datasource_id
 from .decorators import check_first
 from .errors import ApiError, BadGateway, BadRequest, Forbidden, GatewayTimeout, NotFound
+from .responses import json_response
 from .routing import ApiBlueprint
 from .wire import raw_body
 
@@ -74,3 +76,38 @@ def _forward(source: dict | None, path: str) -> Response:
     except datasource_proxy.UpstreamError as error:
         raise (GatewayTimeout if error.timed_out else BadGateway)(f"Data source proxy: {error}") from None
     return ProxiedAnswer(body, status=status, headers=headers, direct_passthrough=True)
+
+
+# The types whose health dashsnap can check: the path asked through the proxy, and what an answer of 200 says.
+HEALTH_CHECKS = {"prometheus": ("-/healthy", "Successfully queried the Prometheus API.")}
+
+
+@bp.get("/api/datasources/uid/<uid>/health")
+@signed_in
+def check_datasource_health(uid: str):
+    """Whether the data source answers its health path (Prometheus: `/-/healthy`): 200 `{"status": "OK"}`, or 400
+    `{"status": "ERROR"}` with what went wrong. A type with no health path answers 404, as Grafana answers for a
+    plugin that has no health check."""
+    source = store().datasources.find(current_identity().org_id, uid=uid)
+    if source is None:
+        raise NotFound(NOT_FOUND)
+    if source["type"] not in HEALTH_CHECKS:
+        raise NotFound("Health check not implemented")
+    path, healthy = HEALTH_CHECKS[source["type"]]
+    try:
+        status, _, body = datasource_proxy.forward(
+            "GET", datasource_proxy.target_url(source["url"], path, b""), {}, b"",
+            basic_auth=datasource_proxy.basic_auth(source), timeout=settings()["DASHSNAP_DATAPROXY_TIMEOUT"])
+        for _ in body:  # read to the end, so the connection is let go
+            pass
+    except datasource_proxy.RefusedTarget as error:
+        return _unhealthy(f"the data source's url is refused: {error}")
+    except (datasource_proxy.AuthenticationFailed, datasource_proxy.UpstreamError) as error:
+        return _unhealthy(str(error))
+    if status != 200:
+        return _unhealthy(f"the data source answered {status}")
+    return json_response({"status": "OK", "message": healthy})
+
+
+def _unhealthy(reason: str):
+    return json_response({"status": "ERROR", "message": reason}, status=400)

@@ -39,7 +39,8 @@ def _caller() -> dict:
 
 def profile(user: dict) -> dict:
     return {"id": user["id"], "email": user["email"], "name": user["name"], "login": user["login"],
-            "theme": user.get("theme", ""), "orgId": user["orgId"], "isGrafanaAdmin": user["isGrafanaAdmin"]}
+            "theme": user.get("theme", ""), "orgId": user["orgId"], "isGrafanaAdmin": user["isGrafanaAdmin"],
+            "isDisabled": user.get("isDisabled", False)}
 
 
 @bp.get("/api/user")

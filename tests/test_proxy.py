@@ -160,3 +160,41 @@ def test_an_upstream_breaking_off_ends_the_answer_without_an_error(client):
     response = client.get(f"/api/datasources/proxy/{source}/x", headers=ADMIN)
     assert response.status_code == 200 and response.get_data() == b"abc"
     listener.close()
+
+
+def source_uid(client, source_id: int) -> str:
+    return client.get(f"/api/datasources/{source_id}", headers=ADMIN).get_json()["uid"]
+
+
+def test_health_asks_prometheus_its_health_path_through_the_proxy(client, upstream, make_user):
+    uid = source_uid(client, add_source(client, f"{upstream.url}/prom", basicAuth=True, basicAuthUser="u",
+                                        secureJsonData={"basicAuthPassword": "p"}))
+    response = client.get(f"/api/datasources/uid/{uid}/health", headers=make_user("viewer"))
+    assert (response.status_code, response.get_json()) == (
+        200, {"status": "OK", "message": "Successfully queried the Prometheus API."})
+    assert upstream.seen[-1]["path"] == "/prom/-/healthy"
+    assert upstream.seen[-1]["headers"]["authorization"] == "Basic " + base64.b64encode(b"u:p").decode()
+
+
+def test_health_of_an_unhealthy_or_unreachable_source_is_an_error(client):
+    sick = RecordingServer(lambda request, url: (503, {}, b"starting"))
+    try:
+        uid = source_uid(client, add_source(client, sick.url))
+        response = client.get(f"/api/datasources/uid/{uid}/health", headers=ADMIN)
+        assert (response.status_code, response.get_json()) == (
+            400, {"status": "ERROR", "message": "the data source answered 503"})
+    finally:
+        sick.close()
+    gone = source_uid(client, add_source(client, f"http://127.0.0.1:{free_port()}", name="gone"))
+    response = client.get(f"/api/datasources/uid/{gone}/health", headers=ADMIN)
+    assert response.status_code == 400 and response.get_json()["status"] == "ERROR"
+
+
+def test_health_of_a_type_without_a_health_path_or_an_unknown_source_is_404(client, upstream, make_user):
+    uid = source_uid(client, add_source(client, upstream.url, type="graphite"))
+    response = client.get(f"/api/datasources/uid/{uid}/health", headers=ADMIN)
+    assert (response.status_code, response.get_json()) == (404, {"message": "Health check not implemented"})
+    assert client.get("/api/datasources/uid/nope/health", headers=ADMIN).status_code == 404
+    other_org = make_user("other", "Admin", org_id=2)
+    assert client.get(f"/api/datasources/uid/{uid}/health", headers=other_org).status_code == 404
+    assert upstream.seen == []

@@ -205,3 +205,45 @@ def test_deleting_an_admin_while_the_other_steps_down_leaves_the_org_an_admin(ap
                  lambda: second.patch("/api/org/users/1", json={"role": "Viewer"}, headers=basic("carol", "secret1")))
     roles = [member["role"] for member in app.extensions["dashsnap"].store.users.members(1)]
     assert "Admin" in roles
+
+
+def test_a_disabled_user_cannot_sign_in_and_their_sessions_end(client, make_user):
+    ann = make_user("ann")
+    ann_id = client.get("/api/users/lookup?loginOrEmail=ann", headers=ADMIN).get_json()["id"]
+    client.post("/login", json={"user": "ann", "password": "secret"})
+    assert client.get("/api/user", headers={}).status_code == 200  # signed in by the session cookie
+    assert client.post(f"/api/admin/users/{ann_id}/disable", headers=ADMIN).get_json() == {"message": "User disabled"}
+    assert client.get("/api/user", headers={}).status_code == 401
+    for attempt in (lambda: client.get("/api/user", headers=ann),
+                    lambda: client.post("/login", json={"user": "ann", "password": "secret"})):
+        response = attempt()
+        assert (response.status_code, response.get_json()["message"]) == (401, "Invalid username or password")
+    assert client.get(f"/api/users/{ann_id}", headers=ADMIN).get_json()["isDisabled"] is True
+    assert client.post(f"/api/admin/users/{ann_id}/enable", headers=ADMIN).get_json() == {"message": "User enabled"}
+    assert client.get("/api/user", headers=ann).status_code == 200
+    assert client.get("/api/user", headers={}).status_code == 401  # the old session stays ended
+
+
+def test_disable_and_enable_need_a_server_admin_and_a_known_user(client, make_user):
+    viewer = make_user("viewer", "Admin")
+    assert client.post("/api/admin/users/1/disable", headers=viewer).status_code == 403
+    for action in ("disable", "enable"):
+        response = client.post(f"/api/admin/users/9999/{action}", headers=ADMIN)
+        assert (response.status_code, response.get_json()) == (404, {"message": "user not found"})
+
+
+def test_stats_count_what_the_server_holds(client, make_user, make_key):
+    make_user("ed", "Editor")
+    make_user("vi")
+    make_user("both", "Viewer", org_id=2)
+    client.post("/api/dashboards/db", json={"dashboard": {"title": "A", "tags": ["x", "y"]}}, headers=ADMIN)
+    client.post("/api/dashboards/db", json={"dashboard": {"title": "B", "tags": ["y"]}}, headers=ADMIN)
+    client.post("/api/snapshots", json={"dashboard": {"title": "S"}}, headers=ADMIN)
+    client.post("/api/serviceaccounts", json={"name": "bot"}, headers=ADMIN)
+    stats = client.get("/api/admin/stats", headers=ADMIN).get_json()
+    assert {key: stats[key] for key in ("orgs", "dashboards", "snapshots", "tags", "datasources", "stars", "users",
+                                        "admins", "editors", "viewers")} == {
+        "orgs": 2, "dashboards": 2, "snapshots": 1, "tags": 2, "datasources": 0, "stars": 0, "users": 4,
+        "admins": 1, "editors": 1, "viewers": 2}
+    assert stats["activeUsers"] == 0 and "dailyActiveSessions" in stats
+    assert client.get("/api/admin/stats", headers=make_user("org-admin", "Admin")).status_code == 403
