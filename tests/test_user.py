@@ -6,7 +6,7 @@ from conftest import ADMIN, basic, bearer
 def test_get_user_answers_the_callers_profile(client):
     assert client.get("/api/user", headers=ADMIN).get_json() == {
         "id": 1, "email": "admin@localhost", "name": "", "login": "admin", "theme": "", "orgId": 1,
-        "isGrafanaAdmin": True}
+        "isGrafanaAdmin": True, "isDisabled": False}
 
 
 def test_api_keys_have_no_user_and_get_a_clear_400(client, make_key):

@@ -16,7 +16,8 @@ def bob(create_user, sign_in):
 def test_the_actual_user_is_the_one_signed_in(bob, grafana):
     bob_id = grafana.users.find_user("bob")["id"]
     assert bob.user.get_actual_user() == {"id": bob_id, "email": "bob@example.test", "name": "Bob", "login": "bob",
-                                          "theme": "", "orgId": 1, "isGrafanaAdmin": False}
+                                          "theme": "", "orgId": 1, "isGrafanaAdmin": False,
+                                          "isDisabled": False}
 
 
 def test_the_server_admin_is_the_actual_user_of_admin(api):

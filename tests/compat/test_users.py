@@ -46,7 +46,7 @@ def test_a_created_user_is_read_by_id(api):
     assert created == {"id": created["id"], "message": "User created"} and isinstance(created["id"], int)
     assert api.users.get_user(created["id"]) == {
         "id": created["id"], "email": "bob@example.test", "name": "Bob Smith", "login": "bob", "theme": "",
-        "orgId": 1, "isGrafanaAdmin": False}
+        "orgId": 1, "isGrafanaAdmin": False, "isDisabled": False}
 
 
 def test_a_user_is_looked_up_by_login_or_email(api, create_user):
@@ -69,7 +69,8 @@ def test_a_user_is_updated(api, create_user):
     assert api.users.update_user(bob, {"name": "Robert", "email": "robert@example.test", "login": "robert",
                                        "theme": "dark"}) == {"message": "User updated"}
     assert api.users.get_user(bob) == {"id": bob, "email": "robert@example.test", "name": "Robert",
-                                       "login": "robert", "theme": "dark", "orgId": 1, "isGrafanaAdmin": False}
+                                       "login": "robert", "theme": "dark", "orgId": 1, "isGrafanaAdmin": False,
+                                       "isDisabled": False}
     assert api.users.find_user("robert")["id"] == bob
 
 
@@ -132,7 +133,8 @@ def test_fields_a_tool_fills_with_none_count_as_left_out(api):
     assert api.users.update_user(created["id"], {"name": "Bob", "login": "bob", "email": "bob@example.test",
                                                  "theme": None}) == {"message": "User updated"}
     assert api.users.get_user(created["id"]) == {"id": created["id"], "email": "bob@example.test", "name": "Bob",
-                                                 "login": "bob", "theme": "", "orgId": 1, "isGrafanaAdmin": False}
+                                                 "login": "bob", "theme": "", "orgId": 1, "isGrafanaAdmin": False,
+                                                 "isDisabled": False}
     with pytest.raises(CLIENT_ERRORS) as refused:
         api.organization.update_user_current_organization(created["id"], {"role": None})
     assert refused.value.status_code == 400 and refused.value.response == {
