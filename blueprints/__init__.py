@@ -2,10 +2,10 @@
 every failure into JSON (the snapshot page and the sign-in form, read by people, render their own), the hooks that
 time and log every request, and a catch-all that answers unknown `/api` routes (and wrong methods) with Grafana's
 404."""
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: its name would shadow the annotations blueprint in the import below.
 from . import (
     admin,
+    annotations,
     api_keys,
     dashboard_versions,
     dashboards,
@@ -61,8 +61,7 @@ def build_blueprint(*, catch_wrong_methods: bool, observe_requests: bool) -> Api
     wrong_method = ApiBlueprint("wrong_method", __name__)
     for resource in (health, login, api_keys, snapshots, snapshot_page, pages, dashboards, dashboard_versions,
                      folders, permissions, search, stars, user, preferences, org, org_users, orgs, users, admin,
-                     service_accounts, teams,
-                     datasources, proxy, frontend, metrics, openapi):
+                     service_accounts, teams, annotations, datasources, proxy, frontend, metrics, openapi):
         api.register_blueprint(resource.bp)
         for number, rule in enumerate(resource.bp.rules_outside_api if catch_wrong_methods else []):
             wrong_method.add_url_rule(rule, f"{resource.bp.name}_{number}", unknown_route, methods=ALL_METHODS)

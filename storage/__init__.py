@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import documents
 from .accounts import ApiKeyStore, OrgStore, UserStore
+from .annotations import AnnotationStore
 from .dashboards import DashboardStore, Save
 from .datasources import DatasourceStore
 from .documents import DataDirInUse, ServingLock, UnsafeName
@@ -48,10 +49,11 @@ class Store:
         self.datasources = DatasourceStore(data_dir, self.index)
         self.preferences = PreferenceStore(data_dir)
         self.permissions = PermissionStore(data_dir, self.index)
+        self.annotations = AnnotationStore(data_dir, self.index)
         self._sweeping = documents.KeptLock(data_dir / ".sweeper.lock")
         self._resources = [self.orgs, self.users, self.api_keys, self.service_accounts, self.teams, self.snapshots,
                            self.folders, self.dashboards, self.stars, self.datasources, self.preferences,
-                           self.permissions]
+                           self.permissions, self.annotations]
 
     def reconcile(self) -> None:
         """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
@@ -108,11 +110,13 @@ class Store:
         return tree[0], len(tree), len(dashboards)
 
     def delete_dashboard(self, org_id: int, *, slug: str | None = None, uid: str | None = None) -> dict | None:
-        """Delete the org's dashboard with that slug or uid, and every star of it; the deleted record, or None."""
+        """Delete the org's dashboard with that slug or uid, every star of it and its annotations; the deleted
+        record, or None."""
         record = self.dashboards.delete(org_id, slug=slug, uid=uid)
         if record is not None:
             self.stars.forget_dashboard(record["id"])
             self.permissions.forget(org_id, "dashboards", record["uid"])
+            self.annotations.forget_dashboard(org_id, record["uid"])
         return record
 
     def delete_org(self, org_id: int) -> bool:
@@ -138,6 +142,7 @@ class Store:
         for member in self.users.members(org_id):
             self.users.set_membership(member["userId"], org_id, None, keep_an_admin=False)
         self.preferences.forget_org(org_id)
+        self.annotations.forget_org(org_id)
         return self.orgs.delete(org_id)
 
     def delete_user(self, user_id: int) -> bool:
