@@ -1,7 +1,8 @@
 /* The snapshot page's script: lays out the panels of the dashboard this page carries (the JSON in
- * #snapshot-data) as Grafana does, and draws each from its embedded snapshotData: time series with uPlot, stats,
- * tables and text. Nothing is fetched. Everything in a snapshot is untrusted, so it reaches the page only as text
- * (textContent), attribute values and CSS custom properties, never as HTML. */
+ * #snapshot-data) as Grafana does, and draws each from its embedded snapshotData: time series with uPlot (and the
+ * dashboard's annotations on them), stats, tables and text. Nothing is fetched. Everything in a snapshot is
+ * untrusted, so it reaches the page only as text (textContent), attribute values and CSS custom properties, never
+ * as HTML. */
 (function () {
   "use strict";
 
@@ -395,6 +396,91 @@
     return color || PALETTE[position % PALETTE.length];
   }
 
+  // --- annotations: the events a snapshot keeps in dashboard.annotations.list[].snapshotData ----------------------
+
+  const ANNOTATION_COLOR = "rgba(0, 211, 255, 1)"; // Grafana's colour for its built-in annotations
+
+  function annotationText(event) {
+    const tags = list(event.tags).map(text).filter(Boolean).join(", ");
+    return [text(event.title), textOfHtml(text(event.text)), tags].filter(Boolean).join("\n");
+  }
+
+  /** The events of the dashboard's enabled annotation queries, as Grafana keeps them in a snapshot: each
+   * {time, timeEnd (ms), text, color, panelId, query}; an event without a time is dropped. */
+  function annotationsOf(dashboard) {
+    const queries = isObject(dashboard.annotations) ? list(dashboard.annotations.list) : [];
+    const events = [];
+    for (const query of queries) {
+      if (!isObject(query) || query.enable === false) continue;
+      for (const event of list(query.snapshotData)) {
+        const time = isObject(event) ? toMilliseconds(event.time) : null;
+        if (time === null) continue;
+        const end = toMilliseconds(event.timeEnd);
+        events.push({time, timeEnd: end !== null && end > time ? end : time, text: annotationText(event),
+          color: safeColor(event.color) || safeColor(query.iconColor) || ANNOTATION_COLOR,
+          panelId: toNumber(event.panelId), query});
+      }
+    }
+    return events;
+  }
+
+  /** Grafana's rule for which chart shows an event: a query's panel filter (`filter: {ids, exclude}`) first; then
+   * an event of the dashboard's own annotations (type "dashboard") made on a panel shows on that panel alone. */
+  function annotationsFor(panel, events) {
+    const panelId = toNumber(panel.id);
+    return events.filter((event) => {
+      const filter = isObject(event.query.filter) ? event.query.filter : null;
+      const listed = filter && Array.isArray(filter.ids) ? filter.ids.map(toNumber).includes(panelId) : null;
+      if (listed !== null && listed === Boolean(filter.exclude)) return false;
+      if (event.panelId && event.query.type === "dashboard") return event.panelId === panelId;
+      return true;
+    });
+  }
+
+  /** A uPlot plugin drawing events as Grafana does: a dashed line at each point, a shaded band over each region,
+   * and a marker along the bottom of the plot whose tooltip holds the event's text. */
+  function annotationPlugin(events) {
+    const markers = events.map((event) => {
+      const marker = withTestId(element("div", "annotation-marker"), "annotation");
+      marker.title = event.text;
+      marker.setAttribute("aria-label", event.text);
+      marker.style.setProperty("--annotation-color", event.color);
+      return marker;
+    });
+    function draw(chart) {
+      const {ctx, bbox} = chart;
+      const [plotLeft, plotRight] = [bbox.left, bbox.left + bbox.width];
+      ctx.save();
+      ctx.lineWidth = devicePixelRatio;
+      ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+      events.forEach((event, index) => {
+        const start = chart.valToPos(event.time / 1000, "x", true);
+        const end = chart.valToPos(event.timeEnd / 1000, "x", true);
+        const marker = markers[index];
+        marker.hidden = end < plotLeft || start > plotRight;
+        if (marker.hidden) return;
+        const [left, right] = [Math.max(start, plotLeft), Math.min(end, plotRight)];
+        ctx.strokeStyle = ctx.fillStyle = event.color;
+        if (right > left) {
+          ctx.globalAlpha = 0.15;
+          ctx.fillRect(left, bbox.top, right - left, bbox.height);
+          ctx.globalAlpha = 1;
+        }
+        for (const x of new Set([start, end])) {
+          if (x < plotLeft || x > plotRight) continue;
+          ctx.beginPath();
+          ctx.moveTo(x, bbox.top);
+          ctx.lineTo(x, bbox.top + bbox.height);
+          ctx.stroke();
+        }
+        marker.style.setProperty("--left", `${(left - plotLeft) / devicePixelRatio}px`);
+        marker.style.setProperty("--width", `${(right - left) / devicePixelRatio}px`);
+      });
+      ctx.restore();
+    }
+    return {hooks: {init: (chart) => chart.over.append(...markers), draw}};
+  }
+
   /** The y axis's width: its longest label, measured as uPlot draws it. */
   function axisSize(chart, values, axisIndex, cycle) {
     const axis = chart.axes[axisIndex];
@@ -415,6 +501,7 @@
       return;
     }
     const {unit, decimals} = unitOf(panel);
+    const events = annotationsFor(panel, context.annotations);
     const chartBox = element("div", "chart");
     const legendBox = element("div", "legend");
     body.append(chartBox, legendBox);
@@ -427,6 +514,7 @@
       cursor: context.cursorSync ? {sync: {key: "snapshot"}} : {},
       legend: {mount: (chart, table) => legendBox.append(table)},
       scales: {x: {time: true}},
+      plugins: events.length ? [annotationPlugin(events)] : [],
       series: [{label: "Time"}].concat(series.map((one, position) => ({
         label: one.name,
         stroke: seriesColor(panel, one.name, position),
@@ -795,6 +883,7 @@
     const timeZone = timeZoneOf(dashboard, element.dataset.preferredTimezone || "");
     const context = {
       charts: [],
+      annotations: annotationsOf(dashboard),
       timeZone,
       tzDate: timeZone ? (seconds) => uPlot.tzDate(new Date(seconds * 1000), timeZone) : undefined,
       cursorSync: Number(dashboard.graphTooltip) > 0,

@@ -14,7 +14,17 @@ from conftest import ADMIN, CHROMIUM, serve
 from dashsnap.app import DashSnap
 from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
-from snapshot_data import GRAPH_SERIES, TABLE_ROWS, TIMESERIES_SERIES, fixture_dashboard, panels_of, with_data
+from snapshot_data import (
+    GRAPH_SERIES,
+    STARTED_MS,
+    TABLE_ROWS,
+    TIMESERIES_SERIES,
+    datapoints_series,
+    fixture_dashboard,
+    panels_of,
+    time_frame,
+    with_data,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -281,3 +291,71 @@ def test_a_signed_in_viewer_sees_the_page_in_their_theme_and_time_zone(server, p
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 18, 23)"
     assert panel(page, "Events").locator("table tbody tr").first.inner_text() == "2023-11-15 07:13:20"
     assert page.console_errors == []
+
+
+MINUTE_MS = 60_000
+
+
+def annotated_dashboard() -> dict:
+    """Two charts of 120 minutes from STARTED_MS, and annotation queries as Grafana keeps them in a snapshot: the
+    built-in one (a deploy made on panel 1, an incident region of the whole dashboard, an event long before the
+    data), a tag query whose event names panel 2 (it shows everywhere: only the dashboard's own annotations keep to
+    their panel), a query filtered to panel 2, and a disabled one."""
+    at = lambda minutes: STARTED_MS + minutes * MINUTE_MS  # noqa: E731
+    return {"title": "Annotated", "annotations": {"list": [
+        {"builtIn": 1, "type": "dashboard", "enable": True, "hide": True, "iconColor": "rgba(0, 211, 255, 1)",
+         "name": "Annotations & Alerts", "snapshotData": [
+             {"time": at(30), "timeEnd": at(30), "text": "Deploy 1.2", "tags": ["deploy"], "panelId": 1},
+             {"time": at(60), "timeEnd": at(90), "text": "<b>Incident</b> " + HOSTILE, "panelId": 0,
+              "color": "#F2495C"},
+             {"time": at(-24 * 60), "text": "Long before", "panelId": 0}]},
+        {"name": "Releases", "enable": True, "iconColor": "orange", "type": "tags",
+         "snapshotData": [{"time": at(100), "text": "Release", "panelId": 2}]},
+        {"name": "Panel 2 only", "enable": True, "iconColor": "purple", "filter": {"exclude": False, "ids": [2]},
+         "snapshotData": [{"time": at(110), "text": "Scaled out"}]},
+        {"name": "Off", "enable": False, "snapshotData": [{"time": at(50), "text": "Hidden"}]},
+    ]}, "panels": [
+        {"id": 1, "type": "timeseries", "title": "CPU", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+         "snapshotData": time_frame(1, 120)},
+        {"id": 2, "type": "graph", "title": "Load", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+         "snapshotData": datapoints_series(2, 120)},
+    ]}
+
+
+def markers(page: Page, title: str) -> list[tuple[str, float, float]]:
+    """The visible annotation markers of a chart: (text, where it starts, how wide it is, as fractions of the
+    plot's width)."""
+    return panel(page, title).locator(".u-over").evaluate("""over => [...over.querySelectorAll(
+        "[data-testid=annotation]:not([hidden])")].map(marker => {
+          const plot = over.getBoundingClientRect(), box = marker.getBoundingClientRect();
+          return [marker.title, (box.left + 4 - plot.left) / plot.width, (box.width - 8) / plot.width];
+        })""")
+
+
+def test_annotations_are_drawn_on_the_charts_they_belong_to(server, page):
+    open_snapshot(server, page, post_snapshot(server, page, annotated_dashboard()))
+    span = 119  # minutes from the first point to the last
+    incident = "Incident"  # its text is HTML, as in Grafana: the markup goes, and nothing in it runs
+
+    cpu, load = markers(page, "CPU"), markers(page, "Load")
+    assert [text for text, _, _ in cpu] == ["Deploy 1.2\ndeploy", incident, "Release"]
+    assert [text for text, _, _ in load] == [incident, "Release", "Scaled out"]
+    for (_, start, width), (minute, minutes) in zip(cpu, [(30, 0), (60, 30), (100, 0)]):
+        assert start == pytest.approx(minute / span, abs=0.01) and width == pytest.approx(minutes / span, abs=0.01)
+    hidden = panel(page, "CPU").locator("[data-testid=annotation][hidden]")
+    assert hidden.count() == 1 and hidden.get_attribute("title") == "Long before"
+    assert page.get_by_title("Hidden").count() == 0
+
+    # The incident's band is shaded in its colour on the canvas, the plot beside it is not.
+    shade = panel(page, "CPU").locator("canvas").evaluate("""canvas => {
+        const over = canvas.parentElement.querySelector(".u-over"), ratio = devicePixelRatio;
+        const left = over.offsetLeft * ratio, top = (over.offsetTop + over.clientHeight * 0.02) * ratio;
+        const pixel = (fraction) => [...canvas.getContext("2d").getImageData(
+            left + over.clientWidth * fraction * ratio, top, 1, 1).data];
+        return [pixel(75 / 119), pixel(45 / 119)];
+      }""")
+    inside, outside = shade
+    assert inside[0] > inside[1] + 20 and inside[3] > 0  # red shows through: #F2495C at 15 %
+    assert outside[3] == 0 or abs(outside[0] - outside[1]) < 20
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("window.__cspViolations") == [] and page.console_errors == []
