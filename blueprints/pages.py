@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from .context import app_path
 from .routing import ApiBlueprint
@@ -62,10 +63,40 @@ def asset_url(filename: str) -> str:
     return f"{app_path(f'{STATIC_PATH}/{filename}')}?v={_digest(filename)}"
 
 
+# Where a page's own content goes in its template's output. Escaping turns every "<" of a context value into
+# "&lt;", so no title or name can put this mark anywhere else in the page.
+_CONTENT_SLOT = "<\x00content\x00>"
+_FRAMES_KEPT = 1024
+_frames: dict[tuple, tuple[bytes, bytes]] = {}
+
+
+def _render(template: str, referrer: str, context: dict) -> str:
+    return _templates().get_template(template).render(asset_url=asset_url, referrer=referrer, **context)
+
+
+def _frame(template: str, referrer: str, context: dict) -> tuple[bytes, bytes]:
+    """The page's bytes before and after its content, rendered once for each context and mount point: a snapshot
+    page is the same frame around its snapshot's bytes on every visit."""
+    key = (template, referrer, app_path(""), repr(sorted(context.items())))
+    frame = _frames.get(key)
+    if frame is None:
+        before, _, after = _render(template, referrer, {**context, "content": Markup(_CONTENT_SLOT)}).encode() \
+            .partition(_CONTENT_SLOT.encode())
+        if len(_frames) >= _FRAMES_KEPT:
+            _frames.clear()
+        frame = _frames[key] = (before, after)
+    return frame
+
+
 def html_page(template: str, status: int, cache_control: str, *, headers: dict[str, str] = PAGE_HEADERS,
-              **context: object) -> Response:
-    """The template rendered as a page sent with headers (its <meta name="referrer"> says what they say)."""
-    html = _templates().get_template(template).render(asset_url=asset_url, referrer=headers["Referrer-Policy"],
-                                                      **context)
+              content: bytes | None = None, **context: object) -> Response:
+    """The template rendered as a page sent with headers (its <meta name="referrer"> says what they say). Content,
+    bytes already safe where the template puts `content`, is spliced in as it is, never decoded."""
+    referrer = headers["Referrer-Policy"]
+    if content is None:
+        html = _render(template, referrer, context).encode()
+    else:
+        before, after = _frame(template, referrer, context)
+        html = before + content + after
     return Response(html, status=status, content_type="text/html; charset=utf-8",
                     headers={"Cache-Control": cache_control, **headers})

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from flask import Response, redirect, request
-from markupsafe import Markup
 
 from ..schemas.base import FIFTY_YEARS
 from ..storage.timestamps import seconds
@@ -34,11 +33,11 @@ SCRIPT_ESCAPES = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                   ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
 
-def script_json(encoded: bytes) -> Markup:
+def script_json(encoded: bytes) -> bytes:
     """JSON bytes made safe inside a <script type="application/json"> element."""
     for unsafe, escaped in SCRIPT_ESCAPES:
         encoded = encoded.replace(unsafe, escaped)
-    return Markup(encoded.decode())
+    return encoded
 
 
 def _text(value: object, default: str = "") -> str:
@@ -113,7 +112,7 @@ def show_snapshot(key: str):
         created=_utc(datetime.fromtimestamp(created, timezone.utc)),
         expires=None if expires - created > NEVER else _utc(datetime.fromtimestamp(expires, timezone.utc)),
         time_from=_range_end(time_range.get("from")), time_to=_range_end(time_range.get("to")),
-        data=script_json(b'{"dashboard":' + (stored if dashboard else b"{}") + b"}"))
+        content=script_json(b'{"dashboard":' + (stored if dashboard else b"{}") + b"}"))
 
 
 annotate(show_snapshot, produces="text/html")

@@ -73,6 +73,19 @@ def test_the_page_carries_the_whole_dashboard_as_json(client):
     assert snapshot_data(page) == {"dashboard": dashboard}
 
 
+def test_each_snapshot_gets_its_own_page_though_pages_share_their_rendered_frame(client):
+    # The page around the snapshot's bytes is rendered once per title, name and times, and reused; a title
+    # holding the mark where the bytes go cannot move them.
+    mark = "<\x00content\x00>"
+    first = create(client, {"title": f"One {mark}", "panels": [{"id": 1, "title": "a"}]}, name=mark)
+    second = create(client, {"title": f"One {mark}", "panels": [{"id": 2, "title": "b"}]}, name=mark)
+    for _ in range(2):
+        for key, panel_id in ((first, 1), (second, 2)):
+            page = Page(page_of(client, key).get_data(as_text=True))
+            assert (page.texts["dashboard-title"], page.texts["snapshot-name"]) == (f"One {mark}", mark)
+            assert snapshot_data(page)["dashboard"]["panels"][0]["id"] == panel_id
+
+
 def test_a_hostile_title_and_name_appear_only_escaped(client):
     key = create(client, {"title": HOSTILE, "panels": [{"type": "text", "title": HOSTILE, "content": HOSTILE}]},
                  name=HOSTILE)
