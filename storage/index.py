@@ -19,7 +19,8 @@ from . import documents
 from .errors import Conflict
 from .ids import Sequence
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
+CHANGE_COUNTS = "change_counts"  # per table of a counted Collection, how many row changes it has had
 INDEX_FILE = "index.sqlite3"
 INDEX_FILES = tuple(INDEX_FILE + suffix for suffix in ("", "-wal", "-shm"))
 log = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ class Collection:
     versioned: bool = False
     belongs: Callable[[str, dict], bool] | None = None   # does the document sit where its contents say?
     body: str | None = None
+    counted: bool = False              # keep a count of its row changes, for caches of what it lists (`changes`)
 
     def __post_init__(self) -> None:
         self._guard = documents.WriteGuard(self.root)
@@ -186,6 +188,9 @@ class Collection:
         for columns_of_index in self.indexes:
             name = f"{self.table}_by_{columns_of_index.replace(',', '').replace(' ', '_')}"
             self.index.connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.table} ({columns_of_index})")
+        if self.counted:
+            self.index.connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {CHANGE_COUNTS} (name TEXT PRIMARY KEY, changes INTEGER NOT NULL)")
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -203,6 +208,7 @@ class Collection:
                                   *row.values()]).fetchone()[0]
         if self.attach:
             self.attach(connection, rowid, document)
+        self._count_change(connection)
 
     def _drop_row(self, connection: sqlite3.Connection, relative: str) -> None:
         found = connection.execute(f"SELECT rowid FROM {self.table} WHERE path = ?", (relative,)).fetchone()
@@ -211,6 +217,20 @@ class Collection:
         if self.attach:
             self.attach(connection, found[0], None)
         connection.execute(f"DELETE FROM {self.table} WHERE rowid = ?", (found[0],))
+        self._count_change(connection)
+
+    def _count_change(self, connection: sqlite3.Connection) -> None:
+        """One more change of the table, in the transaction that made it: whichever process wrote it."""
+        if self.counted:
+            connection.execute(f"INSERT INTO {CHANGE_COUNTS} (name, changes) VALUES (?, 1) "
+                               "ON CONFLICT (name) DO UPDATE SET changes = changes + 1", (self.table,))
+
+    def changes(self) -> int:
+        """How many times a row of the table has changed (for a counted one): a cache of what the table lists is
+        current while this stays the same."""
+        found = self.index.connection.execute(f"SELECT changes FROM {CHANGE_COUNTS} WHERE name = ?",
+                                              (self.table,)).fetchone()
+        return found[0] if found else 0
 
     def create(self, path: Path, document: dict, *, replacing: Path | None = None) -> None:
         """Write a new document (in place of `replacing`, when given: a rename); FileExistsError when its name
@@ -270,15 +290,17 @@ class Collection:
                limit: int | None = None, offset: int = 0, columns: str = "*") -> list[dict[str, Any]]:
         return self.index.query(self._select_sql(where, order_by, limit, offset, columns), params)
 
-    def select_json(self, members: dict[str, str], where: str = "1", params: tuple | list = (), *,
-                    order_by: str | None = None, limit: int | None = None, offset: int = 0) -> bytes:
+    def select_json(self, members: dict[str, str], least: str, where: str = "1", params: tuple | list = (), *,
+                    order_by: str | None = None, limit: int | None = None, offset: int = 0) -> tuple[bytes, Any]:
         """The selected rows as one JSON array of objects, in order, made by SQLite in one step (fetching rows one
-        by one costs more than the rest of a listing request); members maps each object's keys to SQL."""
+        by one costs more than the rest of a listing request), members mapping each object's keys to SQL; and the
+        least value of the column `least` among them (None for no rows)."""
         rows = self._select_sql(where, order_by, limit, offset, "*")
         pairs = ", ".join(f"'{name}', {expression}" for name, expression in members.items())
         # A subquery with a LIMIT is never merged into the aggregate over it, so its order is the array's.
-        return self.index.connection.execute(f"SELECT json_group_array(json_object({pairs})) FROM ({rows})",
-                                              params).fetchone()[0].encode()
+        listed, smallest = self.index.connection.execute(
+            f"SELECT json_group_array(json_object({pairs})), min({least}) FROM ({rows})", params).fetchone()
+        return listed.encode(), smallest
 
     def next_id(self) -> int:
         return self._ids.next()

@@ -3,6 +3,7 @@ hundred files at 100,000 snapshots; the index lists them by org and finds them b
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ LISTED = {"id": "id", "name": "name", "key": "key", "orgId": "org_id", "userId":
 LISTED_AS_JSON = {**LISTED, "external": "json(iif(external, 'true', 'false'))"}  # for the index to make the JSON
 LIST_FIELDS = ", ".join(LISTED.values())
 STORED_FIELDS = LIST_FIELDS + ", glance, path, mtime_ns, size, body_at"
+LISTING_BYTES_KEPT = 8 * 1024 * 1024  # what the kept listings may hold together
 
 
 def _scalar(value: object) -> object:
@@ -67,7 +69,11 @@ class SnapshotStore:
              "user_id": "INTEGER", "name": "TEXT", "name_folded": "TEXT", "external": "INTEGER",
              "external_url": "TEXT", "expires_at": "REAL", "expires": "TEXT", "created": "TEXT", "updated": "TEXT",
              "glance": "TEXT"},
-            "snapshots/*/*.json", _row, indexes=["org_id, id", "org_id, user_id, id", "expires_at"], body="dashboard")
+            "snapshots/*/*.json", _row, indexes=["org_id, id", "org_id, user_id, id", "expires_at"], body="dashboard",
+            counted=True)
+        # Listings as sent, by what they list: (the table's change count, when the first of them expires, bytes).
+        self._listings: dict[tuple, tuple[int, float, bytes]] = {}
+        self._listing_bytes = 0
 
     def _path(self, key: str) -> Path:
         fan_out = hashlib.sha256(documents.safe_name(key).encode()).hexdigest()[:2]
@@ -127,15 +133,36 @@ class SnapshotStore:
     def listing(self, org_id: int, *, user_id: int | None = None, query: str = "", limit: int = 1000,
                 now: float | None = None) -> bytes:
         """list_for_org's list as JSON, made by the index in one step: fetching its rows one by one cost more than
-        the rest of the request."""
-        where, params = "org_id = ? AND expires_at > ?", [org_id, time.time() if now is None else now]
+        the rest of the request. A listing made now is kept until a snapshot changes (in any process) or one of
+        those it lists expires: no other can join it as time passes."""
+        if now is not None:
+            return self._listed_json(org_id, user_id, query, limit, now)[0]
+        key, changes, now = (org_id, user_id, query, limit), self._documents.changes(), time.time()
+        kept = self._listings.get(key)
+        if kept is not None and kept[0] == changes and now < kept[1]:
+            return kept[2]
+        listed, first_expiry = self._listed_json(org_id, user_id, query, limit, now)
+        if self._listing_bytes + len(listed) > LISTING_BYTES_KEPT:
+            self._listings.clear()
+            self._listing_bytes = 0
+        if len(listed) <= LISTING_BYTES_KEPT:
+            self._listings[key] = (changes, first_expiry, listed)
+            self._listing_bytes += len(listed)
+        return listed
+
+    def _listed_json(self, org_id: int, user_id: int | None, query: str, limit: int,
+                     now: float) -> tuple[bytes, float]:
+        """The listing, and when the first snapshot in it expires (infinity for none)."""
+        where, params = "org_id = ? AND expires_at > ?", [org_id, now]
         if user_id is not None:
             where += " AND user_id = ?"
             params.append(user_id)
         if query:
             where += " AND instr(name_folded, ?) > 0"
             params.append(query.casefold())
-        return self._documents.select_json(LISTED_AS_JSON, where, params, order_by="id DESC", limit=limit)
+        listed, first_expiry = self._documents.select_json(LISTED_AS_JSON, "expires_at", where, params,
+                                                           order_by="id DESC", limit=limit)
+        return listed, math.inf if first_expiry is None else first_expiry
 
     def delete(self, key: str) -> bool:
         """Remove the snapshot; False when it was already gone."""

@@ -461,6 +461,32 @@ def test_copied_document_does_not_evict_the_original_from_the_index(data_dir, st
         assert [row["path"] for row in indexed] == [original_path]
 
 
+def test_a_kept_listing_follows_what_other_processes_change(data_dir, store):
+    first, second = (store.snapshots.create(snapshot_doc(name=name)) for name in ("first", "second"))
+    assert listed_keys(store) == {first["key"], second["key"]}  # made, and kept
+
+    result = run_child("""
+        store.snapshots.delete(sys.argv[2])
+        made = store.snapshots.create({**json.loads(sys.argv[3]), "name": "third"})
+        print(made["key"])
+    """, data_dir, first["key"], json.dumps(snapshot_doc()))
+    assert result.returncode == 0, result.stderr
+    assert listed_keys(store) == {second["key"], result.stdout.strip()}
+    renamed = {**store.snapshots.get(second["key"]), "name": "second, renamed"}
+    run_child("store.snapshots._documents.save(store.snapshots._path(sys.argv[2]), json.loads(sys.argv[3]))",
+              data_dir, second["key"], json.dumps(renamed)).check_returncode()
+    assert "second, renamed" in {row["name"] for row in store.snapshots.list_for_org(1)}
+
+
+def test_a_kept_listing_lets_a_snapshot_go_when_it_expires(data_dir, store, monkeypatch):
+    soon = store.snapshots.create(snapshot_doc(expires=rfc3339(time.time() + 60)))
+    lasting = store.snapshots.create(snapshot_doc())
+    assert listed_keys(store) == {soon["key"], lasting["key"]}
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert listed_keys(store) == {lasting["key"]}
+
+
 # --- conflicts ---------------------------------------------------------------------------------------------
 
 def test_same_key_twice_is_a_key_conflict_and_keeps_the_first(data_dir, store):
