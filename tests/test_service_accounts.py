@@ -1,6 +1,9 @@
 """Service accounts and their tokens, and API keys turned into service accounts."""
 from __future__ import annotations
 
+import base64
+import time
+
 import pytest
 from conftest import ADMIN, bearer
 from dashsnap.security import is_well_formed_token
@@ -47,7 +50,6 @@ def test_a_token_is_shown_once_and_works_as_bearer_and_as_the_api_key_password(c
     assert key.startswith("glsa_") and len(key.split("_")[1]) == 32 and is_well_formed_token(key)
     me = client.get("/api/user", headers=bearer(key)).get_json()
     assert (me["id"], me["login"], me["orgId"]) == (created["id"], "sa-1-ci", 1)
-    import base64
     as_password = {"Authorization": "Basic " + base64.b64encode(f"api_key:{key}".encode()).decode()}
     assert client.get("/api/user", headers=as_password).get_json()["id"] == created["id"]
     listed = client.get(f"/api/serviceaccounts/{created['id']}/tokens", headers=ADMIN).get_json()
@@ -69,7 +71,6 @@ def test_a_token_expires_and_says_when_it_will(client, monkeypatch):
     key = token(client, created["id"], secondsToLive=3600)
     listed = client.get(f"/api/serviceaccounts/{created['id']}/tokens", headers=ADMIN).get_json()[0]
     assert listed["expiration"] and 3500 < listed["secondsUntilExpiration"] <= 3600
-    import time
     later = time.time() + 7200
     monkeypatch.setattr(time, "time", lambda: later)
     response = client.get("/api/user", headers=bearer(key))
