@@ -46,13 +46,8 @@ def get_stats():
 
 
 def _set_disabled(user_id: int, disabled: bool) -> None:
-    user = store().users.get(user_id)
-    if user is None:
+    if store().users.set_disabled(user_id, disabled) is None:
         raise NotFound("user not found")
-    changes = {"isDisabled": disabled}
-    if disabled:  # every session of theirs ends
-        changes["sessionGeneration"] = user.get("sessionGeneration", 0) + 1
-    store().users.update(user_id, **changes)
 
 
 @bp.post("/api/admin/users/<int:user_id>/disable")

@@ -3,8 +3,6 @@ count their tags. An annotation of a dashboard is read with View on the dashboar
 annotation (no dashboard) is read by every member and written by Editors and Admins."""
 from __future__ import annotations
 
-import hashlib
-
 from ..schemas.annotations import (
     AnnotationChangeSchema,
     AnnotationCreateSchema,
@@ -15,7 +13,7 @@ from ..schemas.annotations import (
 )
 from .access import EDIT, access, editor_somewhere
 from .auth import current_identity, role_required, signed_in
-from .context import app_path, store
+from .context import avatar_url, store
 from .decorators import body, check_first, query
 from .errors import BadRequest, Forbidden, NotFound
 from .responses import json_response
@@ -35,10 +33,7 @@ FAILED_TO_SAVE = "Failed to save annotation"
 ACCESS_DENIED = "Access denied to this dashboard"
 INVALID_UID = "Invalid dashboard UID in annotation request"
 INVALID_ID = "Invalid dashboard ID in annotation request"
-
-
-def _avatar(email: str) -> str:
-    return app_path("avatar/" + hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest())
+FAILED_TO_SAVE_GRAPHITE = "Failed to save Graphite annotation"
 
 
 def item(row: dict) -> dict:
@@ -49,7 +44,7 @@ def item(row: dict) -> dict:
             "newState": "", "prevState": "", "created": row["created"], "updated": row["updated"],
             "time": row["epoch"], "timeEnd": row["epoch_end"], "text": row["text"],
             "tags": row["tags"], "login": row["login"] or "", "email": email,
-            "avatarUrl": _avatar(email) if email else "", "data": {} if row["data"] is None else row["data"]}
+            "avatarUrl": avatar_url(email) if email else "", "data": {} if row["data"] is None else row["data"]}
 
 
 def parsed_id(raw: str) -> int:
@@ -88,14 +83,10 @@ def _may_write(dashboard_uid: str, folder_uid: str) -> None:
         raise Forbidden()
 
 
-def _visible() -> tuple[list[str], list[str]] | None:
-    return access().hidden()
-
-
 def _found(raw_id: str) -> dict:
     """The row of the caller's annotation with that id; 404 when the org has none the caller may see."""
     rows = store().annotations.find(current_identity().org_id, annotation_id=parsed_id(raw_id),
-                                    visible=_visible(), limit=1)
+                                    visible=access().hidden(), limit=1)
     if not rows:
         raise NotFound(NOT_FOUND)
     return rows[0]
@@ -134,7 +125,7 @@ def find_annotations(query: dict):
     rows = store().annotations.find(
         org_id, dashboard_uid=dashboard_uid, panel_id=query["panel_id"], user_id=query["user_id"],
         from_ms=query["from_ms"], to_ms=query["to_ms"], tags=query["tags"], match_any=query["match_any"],
-        visible=_visible(), limit=query["limit"] if query["limit"] > 0 else DEFAULT_LIMIT)
+        visible=access().hidden(), limit=query["limit"] if query["limit"] > 0 else DEFAULT_LIMIT)
     return json_response([item(row) for row in rows])
 
 
@@ -162,7 +153,7 @@ def _graphite_tags(tags: object) -> list[str]:
         return tags.split(" ")
     if isinstance(tags, list) and all(isinstance(tag, str) for tag in tags):
         return tags
-    raise BadRequest("Failed to save Graphite annotation")
+    raise BadRequest(FAILED_TO_SAVE_GRAPHITE)
 
 
 @bp.post("/api/annotations/graphite")
@@ -173,7 +164,7 @@ def create_graphite_annotation(body: dict):
     `when` in epoch seconds (now without it)."""
     tags = _graphite_tags(body["tags"])
     if not body["what"]:
-        raise BadRequest("Failed to save Graphite annotation")
+        raise BadRequest(FAILED_TO_SAVE_GRAPHITE)
     new_id = _create({"dashboardId": 0, "dashboardUID": "", "panelId": 0, "time": body["when"] * 1000,
                       "timeEnd": 0, "text": body["what"] + ("\n" + body["data"] if body["data"] else ""),
                       "tags": settled_tags(tags), "data": None})
@@ -186,7 +177,7 @@ def create_graphite_annotation(body: dict):
 def annotation_tags(query: dict):
     """The tags of the org's annotations containing `tag` in their key or value, by tag, with how many
     annotations carry each."""
-    found = store().annotations.tags(current_identity().org_id, part=query["tag"], visible=_visible(),
+    found = store().annotations.tags(current_identity().org_id, part=query["tag"], visible=access().hidden(),
                                      limit=query["limit"] if query["limit"] > 0 else DEFAULT_LIMIT)
     return json_response({"result": {"tags": [
         {"tag": f"{tag['key']}:{tag['value']}" if tag["value"] else tag["key"], "count": tag["count"]}

@@ -2,6 +2,7 @@
 so two apps with two data dirs can live in one process."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,11 @@ def sub_path() -> str:
 def app_path(path: str) -> str:
     """A path of ours as the browser sees it (Grafana's relative `url` fields, e.g. /d/<uid>/<slug>)."""
     return sub_path() + "/" + path.lstrip("/")
+
+
+def avatar_url(text: str) -> str:
+    """Grafana's avatar url for an email (or a name, where there is none): the hash of it, trimmed and lower case."""
+    return app_path("avatar/" + hashlib.md5(text.strip().lower().encode(), usedforsecurity=False).hexdigest())
 
 
 def public_url(path: str) -> str:

@@ -2,7 +2,6 @@
 once); and the migration that turns API keys into service accounts whose tokens they become."""
 from __future__ import annotations
 
-import hashlib
 import time
 
 from .. import security
@@ -15,11 +14,12 @@ from ..schemas.service_accounts import (
 from ..storage import Conflict as StoreConflict
 from ..storage.timestamps import seconds
 from .auth import current_identity, role_required
-from .context import store
+from .context import avatar_url, store
 from .decorators import body, check_first, query
 from .errors import BadRequest, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
+from .wire import path_id
 
 bp = ApiBlueprint("service_accounts", __name__)
 create_schema = ServiceAccountCreateSchema()
@@ -33,16 +33,9 @@ ALREADY_EXISTS = "service account already exists"
 EXPIRY_SHOWN_WITHIN = 7 * 24 * 3600  # Grafana counts the seconds left only for a token ending within a week
 
 
-def number(value: str, message: str) -> int:
-    """An id in a path, as Grafana reads it: anything but a positive 64-bit number is a 400."""
-    if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**63):
-        raise BadRequest(message)
-    return int(value)
-
-
 def _account(account_id: str) -> dict:
     """The caller's org's service account with that id; 400 for no id, 404 for none."""
-    account = store().service_accounts.get(current_identity().org_id, number(account_id, INVALID_ID))
+    account = store().service_accounts.get(current_identity().org_id, path_id(account_id, INVALID_ID))
     if account is None:
         raise NotFound(NOT_FOUND)
     return account
@@ -52,15 +45,11 @@ def _require_account(account_id: str) -> None:
     _account(account_id)
 
 
-def _avatar(account: dict) -> str:
-    return "/avatar/" + hashlib.md5(account["login"].encode(), usedforsecurity=False).hexdigest()
-
-
 def summary(account: dict, tokens: int) -> dict:
     """Grafana's ServiceAccountDTO, as search and create answer it."""
     return {"id": account["id"], "uid": account["uid"], "name": account["name"], "login": account["login"],
             "orgId": account["orgId"], "isDisabled": account["isDisabled"], "role": account["role"],
-            "tokens": tokens, "avatarUrl": _avatar(account)}
+            "tokens": tokens, "avatarUrl": avatar_url(account["login"])}
 
 
 def profile(account: dict) -> dict:
@@ -71,7 +60,7 @@ def profile(account: dict) -> dict:
     names = [team["name"] for team in store().teams.search(org_id, team_ids=list(teams), limit=len(teams))[1]]
     return {"id": account["id"], "uid": account["uid"], "name": account["name"], "login": account["login"],
             "orgId": org_id, "isDisabled": account["isDisabled"], "createdAt": account["created"],
-            "updatedAt": account["updated"], "avatarUrl": _avatar(account), "role": account["role"],
+            "updatedAt": account["updated"], "avatarUrl": avatar_url(account["login"]), "role": account["role"],
             "teams": names, **({"tokens": tokens} if tokens else {})}
 
 
@@ -132,7 +121,7 @@ def update_service_account(account_id: str, body: dict):
 @role_required("Admin")
 def delete_service_account(account_id: str):
     """Delete a service account and its tokens (which stop working at once)."""
-    if not store().delete_service_account(current_identity().org_id, number(account_id, INVALID_ID)):
+    if not store().delete_service_account(current_identity().org_id, path_id(account_id, INVALID_ID)):
         raise NotFound(NOT_FOUND)
     return json_response({"message": "Service account deleted"})
 
@@ -178,7 +167,7 @@ def create_token(account_id: str, body: dict):
 def delete_token(account_id: str, token_id: str):
     """Delete one of the service account's tokens; it stops working at once."""
     account = _account(account_id)
-    if not store().api_keys.delete(account["orgId"], number(token_id, "Token ID is invalid"),
+    if not store().api_keys.delete(account["orgId"], path_id(token_id, "Token ID is invalid"),
                                    service_account_id=account["id"]):
         raise NotFound(TOKEN_NOT_FOUND)
     return json_response({"message": "Service account token deleted"})
@@ -208,7 +197,7 @@ def migrate_api_keys():
 @role_required("Admin")
 def migrate_api_key(key_id: str):
     """Turn one API key into a service account (see migrate_api_keys)."""
-    org_id, key = current_identity().org_id, number(key_id, "invalid api key id specified")
+    org_id, key = current_identity().org_id, path_id(key_id, "invalid api key id specified")
     api_key = store().api_keys.get(org_id, key)
     if api_key is None or api_key.get("serviceAccountId"):
         raise NotFound("API key not found")

@@ -4,9 +4,10 @@ from __future__ import annotations
 from .auth import current_identity, signed_in
 from .context import store
 from .dashboards import NOT_FOUND
-from .errors import BadRequest, NotFound, PreconditionFailed
+from .errors import NotFound, PreconditionFailed
 from .responses import json_response
 from .routing import ApiBlueprint
+from .wire import path_id
 
 bp = ApiBlueprint("stars", __name__)
 
@@ -19,10 +20,7 @@ def _starring_user() -> int:
 
 
 def _dashboard_id(dashboard_id: str) -> int:
-    # Plain ASCII digits only, as Grafana parses ids: int() would also take "1_0", " 5" or Arabic-Indic digits.
-    if not (dashboard_id.isascii() and dashboard_id.isdigit()) or not 0 < int(dashboard_id) < 2**63:
-        raise BadRequest("Missing dashboard id")
-    return int(dashboard_id)
+    return path_id(dashboard_id, "Missing dashboard id")
 
 
 def _existing(dashboard_id: int | None) -> int:

@@ -5,19 +5,17 @@ manage that team and its members; a member reads the teams they are in. What fol
 grant a team, they grant its members (blueprints/access.py)."""
 from __future__ import annotations
 
-import hashlib
-
 from ..schemas.teams import TeamMemberSchema, TeamSchema, TeamSearchSchema
 from ..storage import Conflict as StoreConflict
 from ..storage import Missing
 from ..storage.teams import MEMBER, TEAM_ADMIN
 from .auth import SERVER_ADMIN, current_identity, role_required, signed_in
-from .context import store
+from .context import avatar_url, store
 from .decorators import body, check_first, query
 from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .responses import json_response
 from .routing import ApiBlueprint
-from .service_accounts import number
+from .wire import path_id
 
 bp = ApiBlueprint("teams", __name__)
 team_schema = TeamSchema()
@@ -26,10 +24,6 @@ member_schema = TeamMemberSchema()
 NOT_FOUND = "Team not found"
 NAME_TAKEN = "Team name taken"
 INVALID_ID = "teamId is invalid"
-
-
-def avatar(text: str) -> str:
-    return "/avatar/" + hashlib.md5(text.strip().lower().encode(), usedforsecurity=False).hexdigest()
 
 
 def _own_teams() -> dict[int, int]:
@@ -42,7 +36,7 @@ def _team(team_id: str, *, manage: bool = False) -> dict:
     """The org's team with that id, if the caller may read it (manage: may change it); else 404 or 403. A team
     the caller may not read answers 404, as one that does not exist."""
     identity = current_identity()
-    team = store().teams.get(identity.org_id, number(team_id, INVALID_ID))
+    team = store().teams.get(identity.org_id, path_id(team_id, INVALID_ID))
     own = {} if identity.has_role("Admin") else _own_teams()
     if team is None or not (identity.has_role("Admin") or team["id"] in own):
         raise NotFound(NOT_FOUND)
@@ -57,7 +51,7 @@ def _require_manager(team_id: str) -> None:
 
 def team_view(team: dict, member_count: int, permission: int) -> dict:
     return {"id": team["id"], "uid": team["uid"], "orgId": team["orgId"], "name": team["name"],
-            "email": team["email"], "avatarUrl": avatar(team["email"] or team["name"]), "memberCount": member_count,
+            "email": team["email"], "avatarUrl": avatar_url(team["email"] or team["name"]), "memberCount": member_count,
             "permission": permission, "accessControl": None}
 
 
@@ -132,7 +126,7 @@ def list_members(team_id: str):
     return json_response([
         {"orgId": team["orgId"], "teamId": team["id"], "teamUID": team["uid"], "userId": member["userId"],
          "email": member["email"], "name": member["name"], "login": member["login"],
-         "avatarUrl": avatar(member["email"]), "labels": [], "permission": member["permission"]}
+         "avatarUrl": avatar_url(member["email"]), "labels": [], "permission": member["permission"]}
         for member in store().teams.members(team["orgId"], team["id"])])
 
 
@@ -161,7 +155,7 @@ def remove_member(team_id: str, user_id: str):
     """Take a member out of the team."""
     team = _team(team_id, manage=True)
     try:
-        store().teams.set_member(team["orgId"], team["id"], number(user_id, "userId is invalid"), None)
+        store().teams.set_member(team["orgId"], team["id"], path_id(user_id, "userId is invalid"), None)
     except Missing:
         raise NotFound("Team member not found") from None
     return json_response({"message": "Team Member removed"})

@@ -1,5 +1,6 @@
-"""Request bodies: read within the size cap, gunzipped when the client compressed them, parsed (JSON, or the fields
-of an HTML form where a route takes forms), and validated through a schema."""
+"""What a request carries: its body read within the size cap, gunzipped when the client compressed them, parsed
+(JSON, or the fields of an HTML form where a route takes forms) and validated through a schema; its query
+arguments; the ids in its path."""
 from __future__ import annotations
 
 import zlib
@@ -129,3 +130,11 @@ def load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
         return schema.load(data)
     except ValidationError as error:
         raise BadRequest("; ".join(_messages(error.messages))) from None
+
+
+def path_id(value: str, message: str) -> int:
+    """An id in a path, as Grafana reads it: anything but a positive 64-bit number of plain ASCII digits is a 400
+    with message (int() would also take "1_0", " 5" or Arabic-Indic digits)."""
+    if not (value.isascii() and value.isdigit() and 0 < int(value) < 2**63):
+        raise BadRequest(message)
+    return int(value)

@@ -98,6 +98,11 @@ def _attach_memberships(connection: sqlite3.Connection, rowid: int, user: dict |
                                [(rowid, int(org_id), user["id"], role) for org_id, role in user["orgs"].items()])
 
 
+def _sessions_ended(user: dict) -> dict[str, Any]:
+    """The changes that end every session of the user: the generation their cookies are signed with moves on."""
+    return {"revokedSessions": {}, "sessionGeneration": user.get("sessionGeneration", 0) + 1}
+
+
 class UserStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "users"
@@ -206,10 +211,20 @@ class UserStore:
             now = time.time()
             revoked = {sid: end for sid, end in user.get("revokedSessions", {}).items() if end > now}
             revoked[session_id] = until
-            changes: dict[str, Any] = {"revokedSessions": revoked}
-            if len(revoked) > MAX_REVOKED_SESSIONS:
-                changes = {"revokedSessions": {}, "sessionGeneration": user.get("sessionGeneration", 0) + 1}
+            changes = {"revokedSessions": revoked} if len(revoked) <= MAX_REVOKED_SESSIONS else _sessions_ended(user)
             self._documents.save(self._path(user_id), {**user, **changes})
+
+    def set_disabled(self, user_id: int, disabled: bool) -> dict[str, Any] | None:
+        """Disable a user, which ends every session of theirs, or enable them again; None when there is no such
+        user."""
+        with self._lock:
+            user = self.get(user_id)
+            if user is None:
+                return None
+            user = {**user, "isDisabled": disabled, **(_sessions_ended(user) if disabled else {}),
+                    "updated": rfc3339(time.time())}
+            self._documents.save(self._path(user_id), user)
+        return user
 
     def members(self, org_id: int) -> list[dict[str, Any]]:
         """The org's users, by email then login: {userId, login, email, name, role}, from the index alone."""

@@ -7,8 +7,6 @@ shared (`holding`), so a folder cannot go while something is being saved into it
 """
 from __future__ import annotations
 
-import secrets
-import string
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,16 +15,11 @@ from typing import Any
 
 from . import documents
 from .errors import Conflict, Invalid, Missing
+from .ids import new_uid
 from .index import Collection, Index
 from .timestamps import rfc3339
 
 MAX_DEPTH = 4  # Grafana's limit on nested folders: a folder and at most three above it
-UID_ALPHABET = string.ascii_lowercase + string.digits
-
-
-def new_uid() -> str:
-    """A uid of Grafana's short form: 14 lowercase letters and digits, a letter first."""
-    return secrets.choice(string.ascii_lowercase) + "".join(secrets.choice(UID_ALPHABET) for _ in range(13))
 
 
 def _row(record: dict) -> dict:

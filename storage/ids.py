@@ -1,4 +1,5 @@
-"""Integer ids that never repeat, even after a document is deleted or the index is rebuilt.
+"""Integer ids that never repeat, even after a document is deleted or the index is rebuilt; and uids of
+Grafana's short form.
 
 Ids are counted in the index, which every process shares, so handing one out costs no fsync. A small document
 per sequence (truth, not cache) holds a bound that no id handed out has passed, raised a block of ids at a time
@@ -7,7 +8,9 @@ ahead once, and never repeat.
 """
 from __future__ import annotations
 
+import secrets
 import sqlite3
+import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +21,12 @@ if TYPE_CHECKING:
     from .index import Index
 
 BLOCK = 1000
+UID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_uid() -> str:
+    """A uid of Grafana's short form: 14 lowercase letters and digits, a letter first."""
+    return secrets.choice(string.ascii_lowercase) + "".join(secrets.choice(UID_ALPHABET) for _ in range(13))
 
 
 class Sequence:

@@ -5,13 +5,13 @@ sequence, so the `userId` of what it makes never names a user. Its tokens are AP
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from pathlib import Path
 from typing import Any
 
 from . import documents
 from .errors import Conflict
+from .ids import new_uid
 from .index import Collection, Index
 from .timestamps import rfc3339
 
@@ -66,7 +66,7 @@ class ServiceAccountStore:
                     "login_folded = ?", (login.casefold(),), columns="id"):
                 raise Conflict("name")
             now = rfc3339(time.time())
-            account = {"id": self._documents.next_id(), "uid": secrets.token_urlsafe(10).replace("_", "a"),
+            account = {"id": self._documents.next_id(), "uid": new_uid(),
                        "orgId": org_id, "name": name, "login": login, "role": role,
                        "isDisabled": is_disabled, "created": now, "updated": now}
             self._documents.create(self._path(org_id, account["id"]), account)

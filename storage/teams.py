@@ -3,7 +3,6 @@ created, updated}, a member's permission 0 (Member) or 4 (Admin) as in Grafana. 
 index lists every membership, so "the teams of a user" and member counts read no document."""
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import time
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from . import documents
 from .errors import Conflict, Missing
+from .ids import new_uid
 from .index import Collection, Index
 from .timestamps import rfc3339
 
@@ -71,7 +71,7 @@ class TeamStore:
             if self._name_taken(org_id, name):
                 raise Conflict("name")
             now = rfc3339(time.time())
-            team = {"id": self._documents.next_id(), "uid": secrets.token_urlsafe(10).replace("_", "a"),
+            team = {"id": self._documents.next_id(), "uid": new_uid(),
                     "orgId": org_id, "name": name, "email": email,
                     "members": {str(user_id): permission for user_id, permission in (members or {}).items()},
                     "created": now, "updated": now}
