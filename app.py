@@ -27,7 +27,7 @@ from .blueprints import build_blueprint
 from .blueprints.context import EXTENSION, DashSnapState
 from .blueprints.errors import register_error_handlers
 from .blueprints.observe import register_request_hooks
-from .config import load_config
+from .config import database_settings, load_config
 from .metrics import Metrics
 from .storage import Conflict, FileDashboards, Store, open_store
 
@@ -70,6 +70,8 @@ def _sweep_expired_snapshots(store: Store, interval: int) -> None:
     def sweep_forever() -> None:
         while True:
             time.sleep(interval)
+            if store.closed:
+                return
             try:
                 if store.takes_sweeping():
                     _sweep(store)
@@ -108,7 +110,7 @@ class DashSnap:
         for key, value in load_config(environ={}).items():
             app.config.setdefault(key, value)
         settings = {key: value for key, value in app.config.items() if key.startswith("DASHSNAP_")}
-        store = open_store(Path(settings["DASHSNAP_DATA_DIR"]))
+        store = open_store(Path(settings["DASHSNAP_DATA_DIR"]), database_settings(settings))
         store.dashboards.versions_to_keep = settings["DASHSNAP_VERSIONS_TO_KEEP"]
         secret_key = settings["DASHSNAP_SECRET_KEY"] or store.secret_key(security.new_secret_key)
         _bootstrap_accounts(store, settings)
@@ -116,7 +118,8 @@ class DashSnap:
             store=store, settings=settings, passwords=security.PasswordChecker(secret_key),
             file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
             sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
-            login_throttle=security.LoginThrottle(), metrics=Metrics(store), url_prefix=url_prefix.rstrip("/"))
+            login_throttle=security.LoginThrottle(), metrics=Metrics(store),
+            url_prefix=url_prefix.rstrip("/"))
         app.register_blueprint(build_blueprint(catch_wrong_methods=bool(url_prefix.strip("/")),
                                                observe_requests=not whole_app), url_prefix=url_prefix)
         if whole_app:

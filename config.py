@@ -37,6 +37,15 @@ SETTINGS = [
     Setting("server", "threads", "DASHSNAP_THREADS", int, 8),
     Setting("server", "workers", "DASHSNAP_WORKERS", int, 1),
     Setting("paths", "data", "DASHSNAP_DATA_DIR", str, "data"),
+    # sqlite3 (Grafana's default name for the embedded store) is the data dir; postgres is a shared database.
+    Setting("database", "type", "DASHSNAP_DATABASE_TYPE", str, "sqlite3"),
+    Setting("database", "host", "DASHSNAP_DATABASE_HOST", str, "127.0.0.1:5432"),
+    Setting("database", "name", "DASHSNAP_DATABASE_NAME", str, "dashsnap"),
+    Setting("database", "user", "DASHSNAP_DATABASE_USER", str, "dashsnap"),
+    Setting("database", "password", "DASHSNAP_DATABASE_PASSWORD", str, ""),
+    Setting("database", "ssl_mode", "DASHSNAP_DATABASE_SSL_MODE", str, "disable"),
+    Setting("database", "url", "DASHSNAP_DATABASE_URL", str, ""),
+    Setting("database", "max_open_conn", "DASHSNAP_DATABASE_MAX_OPEN_CONN", int, 0),
     Setting("security", "admin_user", "DASHSNAP_ADMIN_USER", str, "admin"),
     Setting("security", "admin_password", "DASHSNAP_ADMIN_PASSWORD", str, "admin"),
     Setting("security", "secret_key", "DASHSNAP_SECRET_KEY", str, ""),
@@ -140,13 +149,32 @@ def load_config(ini_path: str | None = None, environ: Mapping[str, str] | None =
 
 
 
+DATABASE_TYPES = ("sqlite3", "postgres")
+
+
+def database_settings(config: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The [database] settings by key when they name a shared database (type postgres); None for the data dir.
+    ConfigError for a type dashsnap has no store for."""
+    kind = config.get("DASHSNAP_DATABASE_TYPE", "sqlite3")
+    if kind not in DATABASE_TYPES:
+        raise ConfigError(f"[database] type: expected one of {', '.join(DATABASE_TYPES)}, got {kind!r}")
+    if kind == "sqlite3":
+        return None
+    threads = config.get("DASHSNAP_THREADS", 8)
+    return {"type": kind, **{setting.key: config.get(setting.config_key, setting.default)
+                             for setting in SETTINGS if setting.section == "database" and setting.key != "type"},
+            # A thread may hold a lock's connection and a statement's at once; the sweeper and stragglers more.
+            "max_connections": config.get("DASHSNAP_DATABASE_MAX_OPEN_CONN") or threads * 3 + 4}
+
+
 def settings_by_section(config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """The effective settings as {section: {key: text}}, as Grafana's admin settings show them: every value whose
     key names a secret or password is masked."""
     sections: dict[str, dict[str, str]] = {}
     for setting in SETTINGS:
         value = config.get(setting.config_key, setting.default)
-        if "secret" in setting.key or "password" in setting.key:
+        # A database url may carry its password.
+        if "secret" in setting.key or "password" in setting.key or (setting.key == "url" and value):
             shown = "************"
         elif isinstance(value, bool):
             shown = "true" if value else "false"

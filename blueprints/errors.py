@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from ..storage import STORE_FAILURES
+from ..storage import STORE_FAILURES, UNAVAILABLE
 from .context import state
 from .responses import json_response
 
@@ -85,9 +85,13 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    log.exception("unhandled error", exc_info=error)
     if isinstance(error, STORE_FAILURES):
         state().metrics.count_store_error(error)
+    if isinstance(error, UNAVAILABLE):
+        # The error's text can name the database's address; the log has it, the caller needs only to retry.
+        log.warning("the database is unavailable: %s", error)
+        return error_response(503, "The database is unavailable; try again shortly")
+    log.exception("unhandled error", exc_info=error)
     return error_response(500, "Internal server error")
 
 

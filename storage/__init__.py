@@ -12,7 +12,7 @@ from .annotations import AnnotationStore
 from .dashboards import DashboardStore, Save
 from .datasources import DatasourceStore
 from .documents import DataDirInUse, ServingLock, UnsafeName
-from .errors import STORE_FAILURES, Conflict, Invalid, Missing
+from .errors import STORE_FAILURES, UNAVAILABLE, Conflict, Invalid, Missing
 from .file_dashboards import FileDashboards
 from .folders import FolderStore
 from .index import INDEX_FILE, Index
@@ -23,7 +23,7 @@ from .snapshots import SnapshotStore
 from .stars import StarStore
 from .teams import TeamStore
 
-__all__ = ["STORE_FAILURES", "Conflict", "DataDirInUse", "FileDashboards", "Invalid", "Missing", "Save",
+__all__ = ["STORE_FAILURES", "UNAVAILABLE", "Conflict", "DataDirInUse", "FileDashboards", "Invalid", "Missing", "Save",
            "ServingLock", "Store", "UnsafeName", "open_store", "rebuild_index"]
 log = logging.getLogger(__name__)
 
@@ -31,12 +31,13 @@ log = logging.getLogger(__name__)
 class Store:
     """One data dir: every resource's store, sharing one index."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, index: Index | None = None):
         self.data_dir = data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
         # File names are snapshot keys and the index lists them: no other local user may look inside.
         data_dir.chmod(0o700)
-        self.index = Index(data_dir / INDEX_FILE)
+        self.index = index or Index(data_dir / INDEX_FILE)
+        self.closed = False
         self.orgs = OrgStore(data_dir, self.index)
         self.users = UserStore(data_dir, self.index)
         self.api_keys = ApiKeyStore(data_dir, self.index)
@@ -47,21 +48,26 @@ class Store:
         self.dashboards = DashboardStore(data_dir, self.index)
         self.stars = StarStore(data_dir, self.index)
         self.datasources = DatasourceStore(data_dir, self.index)
-        self.preferences = PreferenceStore(data_dir)
+        self.preferences = PreferenceStore(data_dir, self.index.files)
         self.permissions = PermissionStore(data_dir, self.index)
         self.annotations = AnnotationStore(data_dir, self.index)
-        self._sweeping = documents.KeptLock(data_dir / ".sweeper.lock")
+        self._sweeping = self.index.files.KeptLock(data_dir / ".sweeper.lock")
         self._resources = [self.orgs, self.users, self.api_keys, self.service_accounts, self.teams, self.snapshots,
                            self.folders, self.dashboards, self.stars, self.datasources, self.preferences,
                            self.permissions, self.annotations]
 
+    def close(self) -> None:
+        """Give back the index's connections; the store is not used after this."""
+        self.closed = True
+        self.index.close()
+
     def reconcile(self) -> None:
         """Bring the index in line with the documents (after a crash, a restore, or a hand edit)."""
-        with documents.lock(self.data_dir / ".reconcile.lock"):
+        with self.index.files.lock(self.data_dir / ".reconcile.lock"):
             for resource in self._resources:
                 resource.reconcile()
             for folder in (self.data_dir, self.data_dir / "sequences"):
-                documents.remove_stale_temp_files(folder)
+                self.index.files.remove_stale_temp_files(folder)
 
     def takes_sweeping(self) -> bool:
         """Whether this store is the one that sweeps expired snapshots: of the servers sharing the data dir, the
@@ -72,11 +78,11 @@ class Store:
         """The data dir's own secret key (mode 0600), made with new_secret on first use."""
         path = self.data_dir / "secret_key"
         try:
-            with documents.WriteGuard(self.data_dir).writing():
-                documents.create_file(path, new_secret().encode())
+            with self.index.files.WriteGuard(self.data_dir).writing():
+                self.index.files.create_file(path, new_secret().encode())
         except FileExistsError:
             pass
-        return path.read_text().strip()
+        return self.index.files.read_file(path).decode().strip()
 
     def create_folder(self, org_id: int, *, creator_id: int, **fields) -> dict:
         """FolderStore.create, with Grafana's permissions for a new folder: Admin for the user who made it (none
@@ -206,7 +212,7 @@ class Store:
         return home if isinstance(home, dict) else None
 
     def is_writable(self) -> bool:
-        return documents.is_writable(self.data_dir)
+        return self.index.files.is_writable(self.data_dir)
 
 
 def rebuild_index(data_dir: str | Path) -> Store:
@@ -215,9 +221,13 @@ def rebuild_index(data_dir: str | Path) -> Store:
     return open_store(data_dir)
 
 
-def open_store(data_dir: str | Path) -> Store:
-    """Open the store on data_dir, its index brought in line with the documents (and rebuilt if damaged)."""
+def open_store(data_dir: str | Path, database: dict | None = None) -> Store:
+    """Open the store on data_dir, its index brought in line with the documents (and rebuilt if damaged); or,
+    with database (Grafana's [database] settings, type postgres), on that PostgreSQL database, its schema
+    brought to this version first."""
     data_dir = Path(data_dir)
+    if database and database.get("type") == "postgres":
+        return _open_database_store(data_dir, database)
     try:
         store = Store(data_dir)
         store.reconcile()
@@ -230,4 +240,18 @@ def open_store(data_dir: str | Path) -> Store:
         Index.discard(data_dir / INDEX_FILE)
         store = Store(data_dir)
         store.reconcile()
+    return store
+
+
+def _open_database_store(data_dir: Path, settings: dict) -> Store:
+    from .postgres import Database, PgIndex, conninfo  # psycopg loads only for a store that uses it
+
+    database = Database(conninfo(settings), max_connections=settings["max_connections"])
+    try:
+        with database.migrating():
+            store = Store(data_dir, PgIndex(database, data_dir))
+        store.reconcile()
+    except BaseException:
+        database.close()
+        raise
     return store

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import documents
 from .errors import Conflict, Missing
 from .index import Collection, Index
 from .timestamps import rfc3339, seconds
@@ -23,7 +22,7 @@ MAX_REVOKED_SESSIONS = 100
 class OrgStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "orgs"
-        self._lock = documents.lock(self._folder / ".orgs.lock")
+        self._lock = index.files.lock(self._folder / ".orgs.lock")
         self._documents = Collection(
             index, root, "orgs", {"id": "INTEGER UNIQUE", "name": "TEXT", "name_folded": "TEXT UNIQUE"},
             "orgs/*/org.json",
@@ -106,7 +105,7 @@ def _sessions_ended(user: dict) -> dict[str, Any]:
 class UserStore:
     def __init__(self, root: Path, index: Index):
         self._folder = root / "users"
-        self._lock = documents.lock(self._folder / ".users.lock")
+        self._lock = index.files.lock(self._folder / ".users.lock")
         index.connection.execute(
             "CREATE TABLE IF NOT EXISTS org_members (member INTEGER, org_id INTEGER, user_id INTEGER, role TEXT)")
         index.connection.execute("CREATE INDEX IF NOT EXISTS org_members_by_member ON org_members (member)")
@@ -229,7 +228,7 @@ class UserStore:
     def members(self, org_id: int) -> list[dict[str, Any]]:
         """The org's users, by email then login: {userId, login, email, name, role}, from the index alone."""
         return self._documents.index.query(
-            "SELECT u.id AS userId, u.login, u.email, u.name, m.role FROM org_members m "
+            "SELECT u.id AS \"userId\", u.login, u.email, u.name, m.role FROM org_members m "
             "JOIN users u ON u.rowid = m.member WHERE m.org_id = ? ORDER BY u.email_folded, u.login_folded",
             (org_id,))
 
@@ -290,7 +289,7 @@ def _key_row(api_key: dict) -> dict:
 class ApiKeyStore:
     def __init__(self, root: Path, index: Index):
         self._root = root
-        self._lock = documents.lock(root / "orgs" / ".api_keys.lock")
+        self._lock = index.files.lock(root / "orgs" / ".api_keys.lock")
         self._documents = Collection(
             index, root, "api_keys",
             {"id": "INTEGER UNIQUE", "org_id": "INTEGER", "name": "TEXT", "role": "TEXT", "expires": "TEXT",

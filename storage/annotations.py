@@ -21,7 +21,6 @@ from typing import Any
 import orjson
 
 from .. import jsoncodec
-from . import documents
 from .index import Collection, Index
 
 TAGS = "annotation_tags"
@@ -74,7 +73,8 @@ def _parsed(text: str) -> Any:
 def _attach_tags(connection: sqlite3.Connection, rowid: int, annotation: dict | None) -> None:
     """The annotation's rows in the tag table, and the org's count of each tag kept in step."""
     old = connection.execute(f"SELECT org_id, key, value FROM {TAGS} WHERE annotation = ?", (rowid,)).fetchall()
-    connection.executemany(f"UPDATE {COUNTS} SET count = count - 1 WHERE org_id = ? AND key = ? AND value = ?", old)
+    connection.executemany(f"UPDATE {COUNTS} SET count = {COUNTS}.count - 1 "
+                           "WHERE org_id = ? AND key = ? AND value = ?", old)
     connection.executemany(f"DELETE FROM {COUNTS} WHERE org_id = ? AND key = ? AND value = ? AND count <= 0", old)
     connection.execute(f"DELETE FROM {TAGS} WHERE annotation = ?", (rowid,))
     if annotation is not None:
@@ -82,7 +82,7 @@ def _attach_tags(connection: sqlite3.Connection, rowid: int, annotation: dict | 
         connection.executemany(f"INSERT INTO {TAGS} (annotation, org_id, key, value) VALUES (?, ?, ?, ?)",
                                [(rowid, *tag) for tag in new])
         connection.executemany(f"INSERT INTO {COUNTS} (org_id, key, value, count) VALUES (?, ?, ?, 1) "
-                               "ON CONFLICT (org_id, key, value) DO UPDATE SET count = count + 1", new)
+                               f"ON CONFLICT (org_id, key, value) DO UPDATE SET count = {COUNTS}.count + 1", new)
 
 
 def _belongs(relative_path: str, annotation: dict) -> bool:
@@ -163,7 +163,7 @@ class AnnotationStore:
         """Replace the annotation with change(current), its times settled and `updated` now (who made it and where
         it belongs stay); None when the org has no such annotation. Changes to one org's annotations take turns,
         so two at once both count."""
-        with documents.lock(self._folder(org_id) / ".lock"):
+        with self._index.files.lock(self._folder(org_id) / ".lock"):
             current = self.get(org_id, annotation_id)
             if current is None:
                 return None
@@ -176,7 +176,7 @@ class AnnotationStore:
 
     def delete(self, org_id: int, annotation_id: int) -> bool:
         """Delete the org's annotation; False when it had none with that id."""
-        with documents.lock(self._folder(org_id) / ".lock"):
+        with self._index.files.lock(self._folder(org_id) / ".lock"):
             return self._documents.delete(self._path(org_id, annotation_id))
 
     def find(self, org_id: int, *, annotation_id: int = 0, dashboard_uid: str | None = None, panel_id: int = 0,

@@ -93,6 +93,7 @@ class Save:
 class DashboardStore:
     def __init__(self, root: Path, index: Index, versions_to_keep: int = DEFAULT_VERSIONS_TO_KEEP):
         self._root = root
+        self._files = index.files
         self.versions_to_keep = versions_to_keep
         catalog.create_change_log(index.connection)
         self._documents = Collection(
@@ -111,7 +112,7 @@ class DashboardStore:
         return self._root / "orgs" / str(int(org_id)) / "dashboards"
 
     def _lock(self, org_id: int) -> documents.SharedLock:
-        return documents.SharedLock(self._folder(org_id) / ".lock")
+        return self._files.SharedLock(self._folder(org_id) / ".lock")
 
     def _path(self, org_id: int, folder_uid: str, slug: str) -> Path:
         folder = self._folder(org_id) / documents.safe_name(folder_uid) if folder_uid else self._folder(org_id)
@@ -264,7 +265,7 @@ class DashboardStore:
             # leftover (of a rename a crash interrupted, say). Keep it aside rather than refuse the name forever.
             self._documents.set_aside(path)
         if current is not None:
-            documents.keep_as(self._path(org_id, current["folder_uid"], current["slug"]),
+            self._files.keep_as(self._path(org_id, current["folder_uid"], current["slug"]),
                               self._version_path(org_id, current["id"], current["version"]))
         try:
             if current is None:
@@ -283,7 +284,7 @@ class DashboardStore:
         still = {version["version"] for version in kept}
         for version in before:
             if version["version"] not in still:
-                documents.remove_document(self._version_path(org_id, dashboard_id, version["version"]))
+                self._files.remove_document(self._version_path(org_id, dashboard_id, version["version"]))
 
     def versions(self, org_id: int, uid: str) -> list[dict] | None:
         """The versions kept of the org's dashboard with that uid, newest first; None when it has none."""
@@ -302,7 +303,7 @@ class DashboardStore:
         if version == row["version"]:
             record = self._documents.read(self._path(org_id, row["folder_uid"], row["slug"]))
         else:
-            record = documents.read_document(self._version_path(org_id, row["id"], version))
+            record = self._files.read_document(self._version_path(org_id, row["id"], version))
         return {**listed, "record": record} if isinstance(record, dict) else None
 
     def delete(self, org_id: int, *, slug: str | None = None, uid: str | None = None) -> dict | None:
@@ -313,7 +314,7 @@ class DashboardStore:
             if record is None or not self._documents.delete(
                     self._path(org_id, record.get("folderUid", ""), record["slug"])):
                 return None
-        documents.remove_folder(self._version_path(org_id, record["id"], 0).parent)
+        self._files.remove_folder(self._version_path(org_id, record["id"], 0).parent)
         return record
 
     def uids_in_folders(self, org_id: int, folder_uids: list[str]) -> list[str]:

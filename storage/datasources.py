@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from . import documents
 from .errors import Conflict
 from .index import Collection, Index
 
@@ -20,6 +19,7 @@ def _row(source: dict) -> dict:
 class DatasourceStore:
     def __init__(self, root: Path, index: Index):
         self._root = root
+        self._files = index.files
         self._documents = Collection(
             index, root, "datasources",
             {"id": "INTEGER UNIQUE", "uid": "TEXT", "org_id": "INTEGER", "name": "TEXT", "name_folded": "TEXT",
@@ -56,7 +56,7 @@ class DatasourceStore:
     def save(self, org_id: int, fields: dict[str, Any], source_id: int | None = None) -> dict[str, Any] | None:
         """Create (no source_id) or replace a data source; None when source_id names none of the org's.
         Raises Conflict("name") or Conflict("uid") when another data source of the org has it."""
-        with documents.lock(self._folder(org_id) / ".lock"):
+        with self._files.lock(self._folder(org_id) / ".lock"):
             current = self.find(org_id, source_id=source_id) if source_id is not None else None
             if source_id is not None and current is None:
                 return None
@@ -79,7 +79,7 @@ class DatasourceStore:
         return source
 
     def delete(self, org_id: int, source_id: int) -> bool:
-        with documents.lock(self._folder(org_id) / ".lock"):
+        with self._files.lock(self._folder(org_id) / ".lock"):
             return self._documents.delete(self._path(org_id, source_id))
 
     def ids_of_org(self, org_id: int) -> list[int]:

@@ -224,6 +224,22 @@ def _read_file(path: Path) -> tuple[bytes, os.stat_result] | None:
         os.close(fd)
 
 
+def read_file(path: Path) -> bytes:
+    """A file's bytes; FileNotFoundError when it is missing."""
+    found = _read_file(path)
+    if found is None:
+        raise FileNotFoundError(path)
+    return found[0]
+
+
+def folder_names(folder: Path) -> list[str]:
+    """The names in a folder, sorted ([] when it is not there)."""
+    try:
+        return sorted(os.listdir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
 def read_document(path: Path) -> object | None:
     """The parsed document at path, or None when there is none."""
     found = _read_file(path)
@@ -307,6 +323,11 @@ class StoredBody:
             self._fd = -1
 
     __del__ = close  # a body dropped unread (an error answered instead) gives its file back
+
+
+def open_body(path: Path, stored: Stored) -> StoredBody | EncodedBody | None:
+    """The body of the document at path, as stored describes it (see StoredBody.open)."""
+    return StoredBody.open(path, stored)
 
 
 def remove_document(path: Path) -> bool:

@@ -1,11 +1,15 @@
 """What the store raises; the web layer turns each into Grafana's answer."""
 import sqlite3
 
+import psycopg
 from filelock import Timeout as LockTimeout
+from psycopg_pool import PoolTimeout
 
-# The ways the disk, the index or a lock can fail under any store call (as opposed to Conflict and Missing,
-# which are answers about the data).
-STORE_FAILURES = (OSError, sqlite3.Error, LockTimeout)
+# A shared database that cannot be reached now (down, restarting, or every connection busy): worth a retry.
+UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
+# The ways the disk, the index, the database or a lock can fail under any store call (as opposed to Conflict and
+# Missing, which are answers about the data).
+STORE_FAILURES = (OSError, sqlite3.Error, LockTimeout, psycopg.Error, PoolTimeout)
 
 
 class Conflict(Exception):

@@ -35,6 +35,7 @@ def _belongs(relative_path: str, record: dict) -> bool:
 class FolderStore:
     def __init__(self, root: Path, index: Index):
         self._root = root
+        self._files = index.files
         self._documents = Collection(
             index, root, "folders",
             {"id": "INTEGER UNIQUE", "uid": "TEXT", "org_id": "INTEGER", "title": "TEXT", "parent_uid": "TEXT",
@@ -43,7 +44,7 @@ class FolderStore:
             belongs=_belongs, id_space="dashboards")
 
     def _lock(self, org_id: int) -> documents.SharedLock:
-        return documents.SharedLock(self._root / "orgs" / str(int(org_id)) / "folders" / ".lock")
+        return self._files.SharedLock(self._root / "orgs" / str(int(org_id)) / "folders" / ".lock")
 
     def _path(self, org_id: int, uid: str) -> Path:
         return self._root / "orgs" / str(int(org_id)) / "folders" / f"{documents.safe_name(uid)}.json"
@@ -70,7 +71,7 @@ class FolderStore:
     def children(self, org_id: int, parent_uid: str, *, limit: int, offset: int) -> list[dict[str, Any]]:
         """The folders right under parent_uid ("" for the root), by title: {id, uid, title, parent_uid}."""
         return self._documents.select("org_id = ? AND parent_uid = ?", (org_id, parent_uid),
-                                      order_by="title COLLATE NOCASE, title", limit=limit, offset=offset,
+                                      order_by="lower(title), title", limit=limit, offset=offset,
                                       columns="id, uid, title, parent_uid")
 
     def parents(self, org_id: int, parent_uid: str) -> list[dict[str, Any]]:

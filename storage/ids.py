@@ -15,8 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import documents
-
 if TYPE_CHECKING:
     from .index import Index
 
@@ -35,7 +33,8 @@ class Sequence:
         self._name = name
         self._path = folder / f"{name}.json"
         self._index = index
-        self._guard = documents.WriteGuard(data_dir)
+        self._files = index.files
+        self._guard = self._files.WriteGuard(data_dir)
         index.connection.execute(
             "CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, last INTEGER, bound INTEGER)")
 
@@ -54,12 +53,13 @@ class Sequence:
             if last > bound:
                 bound = last + BLOCK
                 with self._guard.writing():  # durable before any id past the old bound is counted
-                    documents.write_document(self._path, {"last": bound})
-            connection.execute("INSERT OR REPLACE INTO sequences VALUES (?, ?, ?)", (self._name, last, bound))
+                    self._files.write_document(self._path, {"last": bound})
+            connection.execute("INSERT INTO sequences VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                               "SET last = excluded.last, bound = excluded.bound", (self._name, last, bound))
             return last
 
         return self._index.write(count)
 
     def _stored_bound(self) -> int:
-        state = documents.read_document(self._path) or {"last": 0}
+        state = self._files.read_document(self._path) or {"last": 0}
         return state["last"]

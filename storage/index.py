@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,11 @@ T = TypeVar("T")
 
 
 class Index:
+    """The index in a SQLite file beside the documents, which `files` (the documents module) keeps."""
+
+    files = documents
+    integrity_error: type[Exception] = sqlite3.IntegrityError
+
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
@@ -36,6 +42,9 @@ class Index:
         self._leading = False
         self._writers = documents.SharedLock(path.with_name(".index-writers.lock"))
         self._open_checked()
+
+    def close(self) -> None:
+        """Nothing to give back: each thread's connection closes with the thread."""
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -77,6 +86,24 @@ class Index:
     def query(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
         return [dict(row) for row in self.connection.execute(sql, params)]
 
+    def create_table(self, table: str, columns: str) -> None:
+        """A documents table: its path, how the file was stored, then columns (SQL)."""
+        self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, "
+                                f"size INTEGER, body_at INTEGER, {columns})")
+
+    @staticmethod
+    def conflict_field(error: Exception) -> str:
+        """The column an integrity error names ("UNIQUE constraint failed: snapshots.key" -> "key")."""
+        return str(error).rsplit(".", 1)[-1]
+
+    def json_array(self, members: dict[str, str], least: str, rows: str, params: tuple | list) -> tuple[bytes, Any]:
+        """What `Collection.select_json` answers, for the rows the SQL rows selects."""
+        pairs = ", ".join(f"'{name}', {expression}" for name, expression in members.items())
+        # A subquery with a LIMIT is never merged into the aggregate over it, so its order is the array's.
+        listed, smallest = self.connection.execute(
+            f"SELECT json_group_array(json_object({pairs})), min({least}) FROM ({rows})", params).fetchone()
+        return listed.encode(), smallest
+
     def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """work(connection)'s result, run in a write transaction; its error if it failed, and then nothing it did
         is kept.
@@ -103,23 +130,15 @@ class Index:
         with self._queue_lock:
             batch, self._pending = self._pending, []
         try:
-            with self._writers.alone():
-                connection = self.connection
-                connection.execute("BEGIN IMMEDIATE")
-                try:
-                    for write in batch:
-                        connection.execute("SAVEPOINT write")
-                        try:
-                            write.result = write.work(connection)
-                        except BaseException as error:
-                            write.error = error
-                            connection.execute("ROLLBACK TO write")
-                        connection.execute("RELEASE write")
-                    connection.execute("COMMIT")
-                except BaseException:
-                    if connection.in_transaction:
-                        connection.execute("ROLLBACK")
-                    raise
+            with self._transaction() as connection:
+                for write in batch:
+                    connection.execute("SAVEPOINT write")
+                    try:
+                        write.result = write.work(connection)
+                    except BaseException as error:
+                        write.error = error
+                        connection.execute("ROLLBACK TO write")
+                    connection.execute("RELEASE write")
         except BaseException as error:  # nothing of the batch is kept
             for write in batch:
                 write.error = write.error or error
@@ -132,6 +151,22 @@ class Index:
             for write in batch:
                 write.finished = True
                 write.woken.set()
+
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed when the block ends (rolled back when it raises), with no other
+        process's at the same time."""
+        with self._writers.alone():
+            connection = self.connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
 
 
 class _Write:
@@ -178,13 +213,12 @@ class Collection:
     counted: bool = False              # keep a count of its row changes, for caches of what it lists (`changes`)
 
     def __post_init__(self) -> None:
-        self._guard = documents.WriteGuard(self.root)
+        self._files = self.index.files
+        self._guard = self._files.WriteGuard(self.root)
         self._ids = Sequence(self.root, self.id_space or self.table, self.index) if self.sequence else None
         self._patterns = (self.pattern,) if isinstance(self.pattern, str) else self.pattern
-        columns = ", ".join([f"{name} {kind}" for name, kind in self.columns.items()] + self.constraints)
-        self.index.connection.execute(
-            f"CREATE TABLE IF NOT EXISTS {self.table} (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, "
-            f"body_at INTEGER, {columns})")
+        self.index.create_table(self.table, ", ".join(
+            [f"{name} {kind}" for name, kind in self.columns.items()] + self.constraints))
         for columns_of_index in self.indexes:
             name = f"{self.table}_by_{columns_of_index.replace(',', '').replace(' ', '_')}"
             self.index.connection.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {self.table} ({columns_of_index})")
@@ -223,7 +257,7 @@ class Collection:
         """One more change of the table, in the transaction that made it: whichever process wrote it."""
         if self.counted:
             connection.execute(f"INSERT INTO {CHANGE_COUNTS} (name, changes) VALUES (?, 1) "
-                               "ON CONFLICT (name) DO UPDATE SET changes = changes + 1", (self.table,))
+                               f"ON CONFLICT (name) DO UPDATE SET changes = {CHANGE_COUNTS}.changes + 1", (self.table,))
 
     def changes(self) -> int:
         """How many times a row of the table has changed (for a counted one): a cache of what the table lists is
@@ -236,7 +270,7 @@ class Collection:
         """Write a new document (in place of `replacing`, when given: a rename); FileExistsError when its name
         is taken, Conflict(column) when another document holds one of its unique index columns."""
         with self._guard.writing():
-            stored = documents.create_document(path, document, self.body)
+            stored = self._files.create_document(path, document, self.body)
             def index_it(connection: sqlite3.Connection) -> None:
                 if replacing is not None:
                     self._drop_row(connection, self._relative(replacing))
@@ -246,35 +280,35 @@ class Collection:
                 self.index.write(index_it)
             except BaseException as error:
                 # Not acknowledged, so not kept: a document the index does not list would be half-created.
-                documents.remove_document(path)
-                if isinstance(error, sqlite3.IntegrityError):
-                    raise Conflict(str(error).rsplit(".", 1)[-1]) from None
+                self._files.remove_document(path)
+                if isinstance(error, self.index.integrity_error):
+                    raise Conflict(self.index.conflict_field(error)) from None
                 raise
             if replacing is not None:
-                documents.remove_document(replacing)
+                self._files.remove_document(replacing)
 
     def save(self, path: Path, document: dict) -> None:
         with self._guard.writing():
-            stored = documents.write_document(path, document, self.body)
+            stored = self._files.write_document(path, document, self.body)
             self.index.write(lambda connection: self._put_row(connection, path, document, stored))
 
     def set_aside(self, path: Path) -> None:
         """Move a leftover document at path out of the way (see `documents.set_aside`)."""
         with self._guard.writing():
-            documents.set_aside(path)
+            self._files.set_aside(path)
 
     def read(self, path: Path) -> dict | None:
-        return documents.read_document(path)
+        return self._files.read_document(path)
 
     def open_body(self, row: dict) -> documents.StoredBody | None:
         """The body of the document a row (with path, mtime_ns, size and body_at) lists, as stored; None when the
         file is gone or has changed since the row was written (the caller then reads the document)."""
-        return documents.StoredBody.open(self.root / row["path"], documents.Stored(
+        return self._files.open_body(self.root / row["path"], documents.Stored(
             row["mtime_ns"], row["size"], row["body_at"]))
 
     def delete(self, path: Path) -> bool:
         with self._guard.writing():
-            removed = documents.remove_document(path)
+            removed = self._files.remove_document(path)
             self.index.write(lambda connection: self._drop_row(connection, self._relative(path)))
         return removed
 
@@ -286,21 +320,16 @@ class Collection:
             sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
         return sql
 
-    def select(self, where: str = "1", params: tuple | list = (), *, order_by: str | None = None,
+    def select(self, where: str = "TRUE", params: tuple | list = (), *, order_by: str | None = None,
                limit: int | None = None, offset: int = 0, columns: str = "*") -> list[dict[str, Any]]:
         return self.index.query(self._select_sql(where, order_by, limit, offset, columns), params)
 
-    def select_json(self, members: dict[str, str], least: str, where: str = "1", params: tuple | list = (), *,
+    def select_json(self, members: dict[str, str], least: str, where: str = "TRUE", params: tuple | list = (), *,
                     order_by: str | None = None, limit: int | None = None, offset: int = 0) -> tuple[bytes, Any]:
         """The selected rows as one JSON array of objects, in order, made by SQLite in one step (fetching rows one
         by one costs more than the rest of a listing request), members mapping each object's keys to SQL; and the
         least value of the column `least` among them (None for no rows)."""
-        rows = self._select_sql(where, order_by, limit, offset, "*")
-        pairs = ", ".join(f"'{name}', {expression}" for name, expression in members.items())
-        # A subquery with a LIMIT is never merged into the aggregate over it, so its order is the array's.
-        listed, smallest = self.index.connection.execute(
-            f"SELECT json_group_array(json_object({pairs})), min({least}) FROM ({rows})", params).fetchone()
-        return listed.encode(), smallest
+        return self.index.json_array(members, least, self._select_sql(where, order_by, limit, offset, "*"), params)
 
     def next_id(self) -> int:
         return self._ids.next()
@@ -316,13 +345,13 @@ class Collection:
                                    (document["id"],)).fetchone()
         # Both in one org's folder of the kind (a rename may move a document between its subfolders).
         if other is None or other["path"].split("/")[:3] != self._relative(path).split("/")[:3]:
-            raise sqlite3.IntegrityError("another document holds one of its unique values")
+            raise self.index.integrity_error("another document holds one of its unique values")
         if document["version"] > other["version"]:
             self._drop_row(connection, other["path"])
-            documents.set_aside(self.root / other["path"])
+            self._files.set_aside(self.root / other["path"])
             self._put_row(connection, path, document, stored)
         else:
-            documents.set_aside(path)
+            self._files.set_aside(path)
 
     def reconcile(self) -> None:
         """Make the index table list exactly the documents on disk, and the id sequence pass every id in it
@@ -331,7 +360,7 @@ class Collection:
             f"SELECT path, mtime_ns, size FROM {self.table}")}
         on_disk = {}
         for pattern in self._patterns:
-            on_disk.update(documents.scan_documents(self.root, pattern))
+            on_disk.update(self._files.scan_documents(self.root, pattern))
 
         def bring_in_line(connection: sqlite3.Connection) -> None:
             # Rows of vanished documents go first: after a restore, such a row may still hold the unique values
@@ -343,7 +372,7 @@ class Collection:
                     continue
                 path = self.root / relative
                 try:
-                    found = documents.read_stored(path, self.body)
+                    found = self._files.read_stored(path, self.body)
                     if found is None:
                         self._drop_row(connection, relative)  # deleted since the scan
                         continue
@@ -354,16 +383,16 @@ class Collection:
                         raise ValueError("its contents name another place than where it is")
                     try:
                         self._put_row(connection, path, document, stored)
-                    except sqlite3.IntegrityError:
+                    except self.index.integrity_error:
                         if not self.versioned:
                             raise
                         self._settle_clash(connection, path, document, stored)
-                except (ValueError, KeyError, TypeError, sqlite3.IntegrityError) as error:
+                except (ValueError, KeyError, TypeError, self.index.integrity_error) as error:
                     log.warning("not indexing %s: %s", relative, error)
                     self._drop_row(connection, relative)
 
         self.index.write(bring_in_line)
         for pattern in self._patterns:
-            documents.remove_stale_temp_files(self.root / Path(pattern).parent)
+            self._files.remove_stale_temp_files(self.root / Path(pattern).parent)
         if self._ids:
             self._ids.claim(self.select(columns="coalesce(max(id), 0) AS id")[0]["id"])

@@ -9,20 +9,21 @@ from . import documents
 
 
 class PreferenceStore:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, files=documents):
         self._root = root
-        self._guard = documents.WriteGuard(root)
+        self._files = files
+        self._guard = files.WriteGuard(root)
 
     def _path(self, org_id: int, user_id: int | None) -> Path:
         org = self._root / "orgs" / str(int(org_id))
         return org / "preferences.json" if user_id is None else org / "user-preferences" / f"{int(user_id)}.json"
 
     def reconcile(self) -> None:
-        documents.remove_stale_temp_files(self._root / "orgs" / "*" / "user-preferences")
+        self._files.remove_stale_temp_files(self._root / "orgs" / "*" / "user-preferences")
 
     def get(self, org_id: int, user_id: int | None = None) -> dict:
         """The org's preferences, or with user_id that user's in the org: what was set, {} when nothing was."""
-        found = documents.read_document(self._path(org_id, user_id))
+        found = self._files.read_document(self._path(org_id, user_id))
         return found if isinstance(found, dict) else {}
 
     def chain(self, org_id: int, user_id: int) -> list[dict]:
@@ -37,15 +38,15 @@ class PreferenceStore:
     def put(self, org_id: int, preferences: dict, user_id: int | None = None) -> None:
         """Keep preferences (the whole set) as the org's, or with user_id as that user's in the org."""
         with self._guard.writing():
-            documents.write_document(self._path(org_id, user_id), preferences)
+            self._files.write_document(self._path(org_id, user_id), preferences)
 
     def forget_org(self, org_id: int) -> None:
         with self._guard.writing():
-            documents.remove_document(self._path(org_id, None))
-            documents.remove_folder(self._path(org_id, 0).parent)
+            self._files.remove_document(self._path(org_id, None))
+            self._files.remove_folder(self._path(org_id, 0).parent)
 
     def forget_user(self, user_id: int) -> None:
         with self._guard.writing():
-            for org in sorted((self._root / "orgs").glob("*")):
-                if org.name.isdigit():
-                    documents.remove_document(self._path(int(org.name), user_id))
+            for org in self._files.folder_names(self._root / "orgs"):
+                if org.isdigit():
+                    self._files.remove_document(self._path(int(org), user_id))

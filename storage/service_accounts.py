@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import documents
 from .errors import Conflict
 from .ids import new_uid
 from .index import Collection, Index
@@ -34,7 +33,7 @@ def _belongs(relative_path: str, account: dict) -> bool:
 class ServiceAccountStore:
     def __init__(self, root: Path, index: Index):
         self._root = root
-        self._lock = documents.lock(root / "orgs" / ".service_accounts.lock")
+        self._lock = index.files.lock(root / "orgs" / ".service_accounts.lock")
         self._documents = Collection(
             index, root, "service_accounts",
             {"id": "INTEGER UNIQUE", "org_id": "INTEGER", "name": "TEXT", "name_folded": "TEXT",

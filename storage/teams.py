@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import documents
 from .errors import Conflict, Missing
 from .ids import new_uid
 from .index import Collection, Index
@@ -38,7 +37,7 @@ def _belongs(relative_path: str, team: dict) -> bool:
 class TeamStore:
     def __init__(self, root: Path, index: Index):
         self._root = root
-        self._lock = documents.lock(root / "orgs" / ".teams.lock")
+        self._lock = index.files.lock(root / "orgs" / ".teams.lock")
         index.connection.execute("CREATE TABLE IF NOT EXISTS team_members (member INTEGER, org_id INTEGER, "
                                  "team_id INTEGER, user_id INTEGER, permission INTEGER)")
         index.connection.execute("CREATE INDEX IF NOT EXISTS team_members_by_member ON team_members (member)")
@@ -133,7 +132,7 @@ class TeamStore:
     def members(self, org_id: int, team_id: int) -> list[dict[str, Any]]:
         """The team's members by login, from the index alone: {userId, login, email, name, permission}."""
         return self._documents.index.query(
-            "SELECT m.user_id AS userId, u.login, u.email, u.name, m.permission FROM team_members m "
+            "SELECT m.user_id AS \"userId\", u.login, u.email, u.name, m.permission FROM team_members m "
             "JOIN users u ON u.id = m.user_id WHERE m.org_id = ? AND m.team_id = ? ORDER BY u.login_folded",
             (org_id, team_id))
 

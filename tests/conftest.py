@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from dashsnap.app import create_app
+from dashsnap.blueprints.context import EXTENSION
 from waitress.server import create_server
 
 # Debian's Chromium, which the browser tests drive (tests marked `browser`).
@@ -48,15 +50,59 @@ def _no_grafana_environment(monkeypatch):
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable:
-    """Build an app on a data dir under tmp_path (the same dir unless data_dir is given)."""
+def make_app(request, tmp_path: Path) -> Iterator[Callable]:
+    """Build an app on a data dir under tmp_path (the same dir unless data_dir is given). With
+    DASHSNAP_TEST_STORE=postgres, every app of a test shares one fresh PostgreSQL database instead, so that the
+    API's tests run against that store."""
+    shared = {}
+    if os.environ.get("DASHSNAP_TEST_STORE") == "postgres":
+        shared = on_postgres(request.getfixturevalue("make_database")())
+    made = []
 
     def make(data_dir: Path | None = None, **settings):
-        return create_app({"TESTING": True, "DASHSNAP_DATA_DIR": str(data_dir or tmp_path / "data"),
-                           "DASHSNAP_CLEANUP_INTERVAL": 0, "DASHSNAP_ROOT_URL": "http://dashsnap.test/",
-                           **settings})
+        made.append(create_app({"TESTING": True, "DASHSNAP_DATA_DIR": str(data_dir or tmp_path / "data"),
+                                "DASHSNAP_CLEANUP_INTERVAL": 0, "DASHSNAP_ROOT_URL": "http://dashsnap.test/",
+                                **shared, **settings}))
+        return made[-1]
 
-    return make
+    yield make
+    for app in made:
+        close_store(app)
+
+
+def close_store(app) -> None:
+    """Give back an app's store connections (a test's database is dropped after it)."""
+    app.extensions[EXTENSION].store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """The URL of a throwaway PostgreSQL server's maintenance database (see postgres_cluster.py)."""
+    import postgres_cluster
+
+    with postgres_cluster.cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def make_database(postgres_server) -> Iterator[Callable[[], str]]:
+    """Make new, empty databases on the test server (dropped after the test); each call answers one's URL."""
+    import postgres_cluster
+
+    made = []
+
+    def make() -> str:
+        made.append(postgres_cluster.fresh_database(postgres_server))
+        return made[-1]
+
+    yield make
+    for url in made:
+        postgres_cluster.drop_database(postgres_server, url)
+
+
+def on_postgres(url: str) -> dict[str, object]:
+    """The settings of an app whose store is the PostgreSQL database at url."""
+    return {"DASHSNAP_DATABASE_TYPE": "postgres", "DASHSNAP_DATABASE_URL": url}
 
 
 @pytest.fixture
