@@ -118,7 +118,7 @@ class DashSnap:
             store=store, settings=settings, passwords=security.PasswordChecker(secret_key),
             file_dashboards=FileDashboards(settings["DASHSNAP_DASHBOARDS_JSON_PATH"]),
             sessions=security.SessionSigner(secret_key, SESSION_LIFETIME_SECONDS),
-            login_throttle=security.LoginThrottle(), metrics=Metrics(store),
+            login_throttle=security.LoginThrottle(shared=store.login_failures), metrics=Metrics(store),
             url_prefix=url_prefix.rstrip("/"))
         app.register_blueprint(build_blueprint(catch_wrong_methods=bool(url_prefix.strip("/")),
                                                observe_requests=not whole_app), url_prefix=url_prefix)

@@ -22,6 +22,7 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
@@ -209,76 +210,103 @@ class SessionSigner:
 CHECK_SECONDS = 10  # longer than any password check takes: past it, a guess that never ended is let go
 
 
+class Failures(NamedTuple):
+    """A throttle key's state: its failed guesses, when the last was, and since when a guess past the free ones
+    has been checked (None: none is)."""
+    count: int
+    last: float
+    checking_since: float | None = None
+
+
+# What a throttle operation makes of a key's state: (the new state or None to forget the key, the answer).
+Decision = Callable[[Failures | None], tuple[Failures | None, object]]
+
+
 class LoginThrottle:
     """Failed guesses slow the one guessing, not the user. Counted per key (what was tried, and from which client
     address: `sign-in <name typed> from <address>`): the first `free` failures cost nothing, then each makes that
     key wait 2**(failures - free) seconds after it, at most `longest`; `forget_after` seconds without one clears
     it. So the right password from another address, or under the other name (login or email), is never held up,
-    and whether a login and an email are one account cannot be told from the throttle. Kept per process, in
-    memory; when it holds too many keys it sheds the ones not waiting first.
+    and whether a login and an email are one account cannot be told from the throttle.
+
+    Kept per process, in memory (when it holds too many keys it sheds the ones not waiting first); or, given
+    `shared` (a store's login failures: `change(slot, decide)` applies a Decision, on plain tuples, atomically for
+    every server on the store), counted once for all the servers that share it, on the wall clock.
 
     A key past its free failures is checked one guess at a time (`attempt` ... `failed` or `succeeded`), so guesses
     sent at once cannot all pass while the first is being checked; below that, parallel sign-ins of a tool with the
     right password are never refused."""
 
     def __init__(self, free: int = 5, longest: float = 60, forget_after: float = 900, size: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] | None = None, shared=None):
         self._free, self._longest, self._forget_after, self._size = free, longest, forget_after, size
-        self._clock = clock
-        self._failures: OrderedDict[bytes, tuple[int, float]] = OrderedDict()  # (failures, when the last was)
-        self._checking: dict[bytes, float] = {}  # keys past their free failures with a guess being checked: since
+        self._clock = clock or (time.time if shared is not None else time.monotonic)
+        self._shared = shared
+        self._failures: OrderedDict[bytes, Failures] = OrderedDict()  # in memory, oldest failure first
         self._lock = threading.Lock()
 
-    def _wait(self, slot: bytes, now: float) -> float:
-        failures, last = self._failures.get(slot, (0, now))
-        if failures < self._free or now - last >= self._forget_after:
+    def _wait(self, failures: Failures | None, now: float) -> float:
+        if failures is None or failures.count < self._free or now - failures.last >= self._forget_after:
             return 0
-        return max(0.0, min(2.0 ** (failures - self._free), self._longest) - (now - last))
+        return max(0.0, min(2.0 ** (failures.count - self._free), self._longest) - (now - failures.last))
 
     @staticmethod
     def _slot(key: str) -> bytes:
         return hashlib.sha256(key.encode()).digest()[:16]  # a key holds what a caller typed, of any length
 
-    def seconds_blocked(self, key: str) -> int:
-        with self._lock:
-            return math.ceil(self._wait(self._slot(key), self._clock()))
-
-    def attempt(self, key: str) -> int:
-        """Seconds the key must still wait before this guess, or 0: go on, then say `failed` or `succeeded`."""
-        slot, now = self._slot(key), self._clock()
-        with self._lock:
-            wait = self._wait(slot, now)
-            if wait:
-                return math.ceil(wait)
-            if self._failures.get(slot, (0, now))[0] >= self._free:
-                if now - self._checking.get(slot, now - CHECK_SECONDS) < CHECK_SECONDS:
-                    return 1  # another guess of this key is being checked
-                self._checking[slot] = now
-            return 0
-
-    def failed(self, key: str) -> None:
+    def _change(self, key: str, decide: Decision):
         slot = self._slot(key)
+        if self._shared is not None:
+            return self._shared.change(slot, lambda row: decide(None if row is None else Failures(*row)))
         with self._lock:
-            self._checking.pop(slot, None)
-            self._count_failure(slot, self._clock())
-
-    def _count_failure(self, slot: bytes, now: float) -> None:
-        failures, last = self._failures.get(slot, (0, now))
-        self._failures[slot] = (1 if now - last >= self._forget_after else failures + 1, now)
-        self._failures.move_to_end(slot)
-        if len(self._failures) > self._size:
-            self._shed(now)
+            changed, answer = decide(self._failures.get(slot))
+            if changed is None:
+                self._failures.pop(slot, None)
+            elif changed != self._failures.get(slot):
+                if self._failures.get(slot, changed).last != changed.last:
+                    self._failures.pop(slot)  # a new failure: to the end
+                self._failures[slot] = changed
+                if len(self._failures) > self._size:
+                    self._shed(self._clock())
+            return answer
 
     def _shed(self, now: float) -> None:
-        self._checking = {slot: since for slot, since in self._checking.items() if now - since < CHECK_SECONDS}
-        for slot in list(self._failures):
-            if self._wait(slot, now) == 0:  # stale or not waiting: the least to lose
+        for slot, failures in list(self._failures.items()):
+            if self._wait(failures, now) == 0:  # stale or not waiting: the least to lose
                 del self._failures[slot]
             if len(self._failures) <= self._size // 2:
                 return
 
+    def seconds_blocked(self, key: str) -> int:
+        now = self._clock()
+        return self._change(key, lambda failures: (failures, math.ceil(self._wait(failures, now))))
+
+    def attempt(self, key: str) -> int:
+        """Seconds the key must still wait before this guess, or 0: go on, then say `failed` or `succeeded`."""
+        now = self._clock()
+
+        def decide(failures: Failures | None) -> tuple[Failures | None, int]:
+            wait = self._wait(failures, now)
+            if wait:
+                return failures, math.ceil(wait)
+            if failures is not None and failures.count >= self._free:
+                since = failures.checking_since
+                if since is not None and now - since < CHECK_SECONDS:
+                    return failures, 1  # another guess of this key is being checked
+                return Failures(failures.count, failures.last, now), 0
+            return failures, 0
+
+        return self._change(key, decide)
+
+    def failed(self, key: str) -> None:
+        now = self._clock()
+
+        def decide(failures: Failures | None) -> tuple[Failures, None]:
+            if failures is None or now - failures.last >= self._forget_after:
+                return Failures(1, now), None
+            return Failures(failures.count + 1, now), None
+
+        self._change(key, decide)
+
     def succeeded(self, key: str) -> None:
-        slot = self._slot(key)
-        with self._lock:
-            self._failures.pop(slot, None)
-            self._checking.pop(slot, None)
+        self._change(key, lambda failures: (None, None))

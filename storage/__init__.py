@@ -38,6 +38,7 @@ class Store:
         data_dir.chmod(0o700)
         self.index = index or Index(data_dir / INDEX_FILE)
         self.closed = False
+        self.login_failures = self.index.login_failures
         self.orgs = OrgStore(data_dir, self.index)
         self.users = UserStore(data_dir, self.index)
         self.api_keys = ApiKeyStore(data_dir, self.index)

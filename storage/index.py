@@ -33,6 +33,7 @@ class Index:
 
     files = documents
     integrity_error: type[Exception] = sqlite3.IntegrityError
+    login_failures = None  # the login throttle counts in each process's memory
 
     def __init__(self, path: Path):
         self.path = path

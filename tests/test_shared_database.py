@@ -134,6 +134,17 @@ def test_a_session_made_on_one_server_is_valid_on_the_other(make_instance):
     assert other.get("/api/user").json["login"] == "admin"
 
 
+def test_failed_sign_ins_count_on_every_server(make_app, make_database, tmp_path):
+    url = make_database()
+    one, other = (make_app(tmp_path / name, **on_postgres(url)).test_client() for name in ("one", "other"))
+    guess = {"user": "admin", "password": "guess"}
+    assert [one.post("/login", json=guess).status_code for _ in range(5)] == [401] * 5
+    refused = other.post("/login", json=guess)
+    assert refused.status_code == 429 and "try again in" in refused.json["message"]
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # another address is not held up
+    assert other.post("/login", json={"user": "admin", "password": "admin"}).status_code == 200
+
+
 def test_settings_name_grafanas_keys_and_hide_secrets():
     settings = {"DASHSNAP_DATABASE_TYPE": "postgres", "DASHSNAP_DATABASE_URL": "postgres://u:hunter2@db/x",
                 "DASHSNAP_DATABASE_PASSWORD": "hunter2", "DASHSNAP_THREADS": 8}

@@ -29,6 +29,9 @@ MIGRATIONS = {
         "CREATE OR REPLACE FUNCTION iif(condition BIGINT, yes TEXT, no TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE "
         "AS $$ SELECT CASE WHEN condition <> 0 THEN yes ELSE no END $$",
         "CREATE OR REPLACE FUNCTION json(value TEXT) RETURNS json LANGUAGE sql IMMUTABLE AS $$ SELECT value::json $$",
+        "CREATE TABLE IF NOT EXISTS login_failures (slot BYTEA PRIMARY KEY, failures INTEGER NOT NULL, "
+        "last_at DOUBLE PRECISION NOT NULL, checking_since DOUBLE PRECISION)",
+        "CREATE INDEX IF NOT EXISTS login_failures_by_age ON login_failures (last_at)",
     ],
 }
 MIGRATING = "dashsnap: migrating the schema"

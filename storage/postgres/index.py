@@ -15,6 +15,7 @@ import psycopg
 from ..index import Index
 from .database import Database, lock_key
 from .files import PgFiles
+from .login_failures import LoginFailures
 from .sql import parameters, translate
 
 _WRITING_KEY = lock_key("dashsnap: writing the index")
@@ -80,6 +81,7 @@ class PgIndex(Index):
     def __init__(self, database: Database, root: Path):
         self.database = database
         self.files = PgFiles(database, root)
+        self.login_failures = LoginFailures(database)
         self._pooled = _Pooled(database)
         self._queue_lock = threading.Lock()
         self._pending = []
