@@ -6,6 +6,7 @@ secrets arrive here already hashed.
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -345,10 +346,9 @@ class ApiKeyStore:
 
     def token_counts(self, org_id: int, account_ids: list[int]) -> dict[int, int]:
         """How many tokens each of those service accounts has, from the index."""
-        marks = ", ".join("?" * len(account_ids))
         rows = self._documents.select(
-            f"org_id = ? AND service_account_id IN ({marks}) GROUP BY service_account_id", (org_id, *account_ids),
-            columns="service_account_id, count(*) AS n")
+            "org_id = ? AND service_account_id IN (SELECT value FROM json_each(?)) GROUP BY service_account_id",
+            (org_id, json.dumps(account_ids)), columns="service_account_id, count(*) AS n")
         return {row["service_account_id"]: row["n"] for row in rows}
 
     def give_to(self, org_id: int, key_id: int, account_id: int) -> dict[str, Any] | None:

@@ -243,7 +243,7 @@ class AnnotationStore:
 
     def _count(self, sql: str, params: list, at_most: int) -> int:
         """How many rows sql selects, counting no further than at_most."""
-        return self._index.query(f"SELECT count(*) AS n FROM ({sql} LIMIT {int(at_most)})", params)[0]["n"]
+        return self._index.query(f"SELECT count(*) AS n FROM ({sql} LIMIT {int(at_most)}) AS found", params)[0]["n"]
 
     def _longest(self, org_id: int) -> int:
         rows = self._documents.select("org_id = ?", (org_id,), columns="max(span) AS span")

@@ -18,7 +18,7 @@ def admin_stats(store: "Store") -> dict[str, int]:
     counts a user once, by the highest role they hold in any org). Service accounts are no users."""
     ranks = {row["rank"]: row["n"] for row in store.index.query(
         f"SELECT rank, count(*) AS n FROM (SELECT user_id, max({ROLE_RANK}) AS rank FROM org_members "
-        f"GROUP BY user_id) GROUP BY rank")}
+        f"GROUP BY user_id) AS ranked GROUP BY rank")}
     orgs = [row["id"] for row in store.index.query("SELECT id FROM orgs")]
     tags = sum(len(store.dashboards.tags(org_id)) for org_id in orgs)
     return {"orgs": len(orgs), "dashboards": _count(store, "dashboards"), "snapshots": _count(store, "snapshots"),

@@ -3,6 +3,7 @@ created, updated}, a member's permission 0 (Member) or 4 (Admin) as in Grafana. 
 index lists every membership, so "the teams of a user" and member counts read no document."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -119,8 +120,8 @@ class TeamStore:
             where += " AND name_folded = ?"
             params.append(name.casefold())
         if team_ids is not None:
-            where += f" AND id IN ({', '.join('?' * len(team_ids))})"
-            params += team_ids
+            where += " AND id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(team_ids))
         total = self._documents.select(where, params, columns="count(*) AS n")[0]["n"]
         rows = self._documents.select(
             where, params, order_by="name_folded", limit=limit, offset=offset,
@@ -147,7 +148,8 @@ class TeamStore:
 
     def orgs_of_teams(self, team_ids: list[int]) -> dict[int, int]:
         """{team id: its org id}."""
-        rows = self._documents.select(f"id IN ({', '.join('?' * len(team_ids))})", team_ids, columns="id, org_id")
+        rows = self._documents.select("id IN (SELECT value FROM json_each(?))", (json.dumps(team_ids),),
+                                      columns="id, org_id")
         return {row["id"]: row["org_id"] for row in rows}
 
     def count(self) -> int:
