@@ -22,9 +22,9 @@ log = logging.getLogger(__name__)
 # What each schema version adds to the one before (the stores' own tables follow, created if missing).
 MIGRATIONS = {
     1: [
-        'CREATE TABLE IF NOT EXISTS documents (path TEXT COLLATE "C" PRIMARY KEY, data BYTEA NOT NULL, '
-        "size BIGINT NOT NULL, generation BIGINT NOT NULL)",
         "CREATE SEQUENCE IF NOT EXISTS document_generations",
+        'CREATE TABLE IF NOT EXISTS documents (path TEXT COLLATE "C" PRIMARY KEY, data BYTEA NOT NULL, '
+        "size BIGINT NOT NULL, generation BIGINT NOT NULL DEFAULT nextval('document_generations'))",
         # The two SQLite functions the stores' SQL uses beyond what PostgreSQL has.
         "CREATE OR REPLACE FUNCTION iif(condition BIGINT, yes TEXT, no TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE "
         "AS $$ SELECT CASE WHEN condition <> 0 THEN yes ELSE no END $$",
@@ -60,8 +60,12 @@ def conninfo(settings: dict) -> str:
 
 class Database:
     def __init__(self, conninfo_text: str, *, max_connections: int = 40):
+        # A request waits for a connection only while the database cannot be reached (the pool holds enough for
+        # every thread's needs), so a short wait answers it with a 503 soon rather than leaving it hanging; and
+        # reconnecting gives up after a few seconds, to start again (at its shortest delay) with the next request,
+        # so that the server is back within a second or two of the database, however long that was away.
         self.pool = ConnectionPool(
-            conninfo_text, min_size=2, max_size=max_connections, open=False, timeout=10,
+            conninfo_text, min_size=2, max_size=max_connections, open=False, timeout=3, reconnect_timeout=3,
             kwargs={"autocommit": True, "row_factory": row_factory, "connect_timeout": 5},
             name="dashsnap")
         self.pool.open(wait=True, timeout=15)
