@@ -19,11 +19,11 @@ from marshmallow import ValidationError
 from . import security, serving
 from .app import create_app
 from .blueprints.context import EXTENSION
-from .config import ConfigError, load_config
+from .config import ConfigError, database_settings, describe_database, load_config
 from .schemas.base import ORG_ROLES
 from .schemas.users import MIN_PASSWORD_LENGTH, UserCreateSchema
-from .storage import Conflict, DataDirInUse, ServingLock, open_store, rebuild_index
-from .storage.backup import BackupError, export_archive, import_archive
+from .storage import UNAVAILABLE, Conflict, DataDirInUse, ServingLock, Store, open_store, rebuild_index
+from .storage.backup import BackupError, export_archive, export_database, import_archive, import_into_database
 from .version import DASHSNAP_VERSION
 
 log = logging.getLogger("dashsnap")
@@ -80,6 +80,21 @@ def _existing_data_dir(config_file: str | None, data_dir: str | None) -> Path:
     return path
 
 
+def _database(config_file: str | None, data_dir: str | None) -> dict[str, Any] | None:
+    """The [database] settings when they name a shared database; None for the data dir."""
+    try:
+        return database_settings(_settings(config_file, data_dir))
+    except ConfigError as error:
+        raise BadSetting(str(error)) from None
+
+
+def _database_store(config_file: str | None, data_dir: str | None, database: dict[str, Any]) -> Store:
+    try:
+        return open_store(Path(_settings(config_file, data_dir)["DASHSNAP_DATA_DIR"]), database)
+    except UNAVAILABLE as error:
+        raise click.ClickException(f"cannot reach the database {describe_database(database)}: {error}") from None
+
+
 def _maintenance_app(config_file: str | None, data_dir: str | None) -> Flask:
     """The app on an existing data dir, without the sweeper thread a server runs."""
     return _app(config_file, str(_existing_data_dir(config_file, data_dir)), DASHSNAP_CLEANUP_INTERVAL=0)
@@ -129,7 +144,9 @@ def serve(config_file: str | None, data_dir: str | None, port: int | None) -> No
     settings = app.extensions[EXTENSION].settings
     host, port = settings["DASHSNAP_HTTP_ADDR"], settings["DASHSNAP_HTTP_PORT"]
     ServingLock(Path(settings["DASHSNAP_DATA_DIR"])).hold()
-    listening = f"dashsnap on http://{host}:{port}/ with data in {Path(settings['DASHSNAP_DATA_DIR']).resolve()}"
+    database = database_settings(settings)
+    kept_in = describe_database(database) if database else Path(settings["DASHSNAP_DATA_DIR"]).resolve()
+    listening = f"dashsnap on http://{host}:{port}/ with data in {kept_in}"
     if workers == 1:
         try:
             server = create_server(app, host=host, port=port, threads=settings["DASHSNAP_THREADS"], ident="dashsnap",
@@ -221,10 +238,19 @@ def reindex(config_file: str | None, data_dir: str | None) -> None:
 @data_dir_options
 @click.argument("archive", type=click.Path(dir_okay=False))
 def export_command(config_file: str | None, data_dir: str | None, archive: str) -> None:
-    """Back the data dir up into ARCHIVE (.tar.gz), consistent even while a server writes to it."""
-    source = _existing_data_dir(config_file, data_dir)
+    """Back the data dir (or the [database]) up into ARCHIVE (.tar.gz), consistent even while servers write to
+    it; either store imports it."""
+    database = _database(config_file, data_dir)
     try:
-        count = export_archive(source, Path(archive))
+        if database:
+            store = _database_store(config_file, data_dir, database)
+            try:
+                count, source = export_database(store.index.files, Path(archive)), describe_database(database)
+            finally:
+                store.close()
+        else:
+            source = _existing_data_dir(config_file, data_dir)
+            count = export_archive(source, Path(archive))
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"exported {count} files from {source} to {archive}")
@@ -236,7 +262,19 @@ def export_command(config_file: str | None, data_dir: str | None, archive: str) 
 @click.option("--replace", is_flag=True,
               help="Import even when the data dir holds data: that data moves into a .replaced-* folder in it.")
 def import_command(config_file: str | None, data_dir: str | None, archive: str, replace: bool) -> None:
-    """Restore an export into the data dir (with the server stopped), then build its index."""
+    """Restore an export into the data dir or the [database] (with the servers stopped), then build its index."""
+    database = _database(config_file, data_dir)
+    if database:
+        store = _database_store(config_file, data_dir, database)
+        try:
+            count = import_into_database(Path(archive), store.index.files, replace=replace)
+            store.reconcile()
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
+        finally:
+            store.close()
+        click.echo(f"imported {count} files into {describe_database(database)}")
+        return
     target = Path(_settings(config_file, data_dir)["DASHSNAP_DATA_DIR"])
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _alone_on(target):

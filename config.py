@@ -167,6 +167,22 @@ def database_settings(config: Mapping[str, Any]) -> dict[str, Any] | None:
             "max_connections": config.get("DASHSNAP_DATABASE_MAX_OPEN_CONN") or threads * 3 + 4}
 
 
+def describe_database(database: Mapping[str, Any]) -> str:
+    """The database, for a log or a message: its type, server and name, never its password."""
+    if database.get("url"):
+        from urllib.parse import urlsplit
+
+        if not database["url"].startswith(("postgres://", "postgresql://")):
+            return "the PostgreSQL database of [database] url"  # key=value pairs, which may hold a password
+        address = urlsplit(database["url"])
+        server, name = address.hostname or "", address.path.lstrip("/")
+        if address.port:
+            server += f":{address.port}"
+    else:
+        server, name = database.get("host") or "127.0.0.1:5432", database.get("name") or "dashsnap"
+    return f"PostgreSQL database {name!r} on {server}"
+
+
 def settings_by_section(config: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """The effective settings as {section: {key: text}}, as Grafana's admin settings show them: every value whose
     key names a secret or password is masked."""

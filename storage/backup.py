@@ -46,26 +46,48 @@ def export_archive(data_dir: Path, target: Path) -> int:
     if target.resolve().is_relative_to(data_dir.resolve()):
         raise BackupError("the archive may not be written inside the data dir it backs up")
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=data_dir))
-    partial = target.with_name(f".{target.name}.partial")
     try:
         with documents.WriteGuard(data_dir).frozen():
-            count = documents.link_tree(data_dir, staging, _is_data)
-        manifest = json.dumps({"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                               "files": count}).encode()
+            documents.link_tree(data_dir, staging, _is_data)
+        return _write_archive(target, ((path.relative_to(staging).as_posix(), path)
+                                       for path in sorted(staging.rglob("*")) if path.is_file()))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def export_database(files, target: Path) -> int:
+    """export_archive for a store on a database (`files`, its documents): the archive holds the same names and
+    bytes a data dir's export would, read as of one moment of the database, so either store imports it."""
+    return _write_archive(target, ((name, data) for name, data in files.every_document() if _is_data(
+        PurePosixPath(name))))
+
+
+def _write_archive(target: Path, members) -> int:
+    """The export at target, of members ((name in the data dir, its file or its bytes), in order); their count."""
+    partial = target.with_name(f".{target.name}.partial")
+    count = 0
+    try:
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as output, \
                 tarfile.open(fileobj=output, mode="w:gz") as archive:
+            for name, content in members:
+                if isinstance(content, Path):
+                    archive.add(content, f"{DOCUMENTS_FOLDER}/{name}", recursive=False)
+                else:
+                    entry = tarfile.TarInfo(f"{DOCUMENTS_FOLDER}/{name}")
+                    entry.size, entry.mtime, entry.mode = len(content), int(time.time()), 0o600
+                    archive.addfile(entry, io.BytesIO(content))
+                count += 1
+            # Last, so that it can say how many files came before it.
+            manifest = json.dumps({"format": FORMAT, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                   "files": count}).encode()
             entry = tarfile.TarInfo(MANIFEST)
             entry.size, entry.mtime, entry.mode = len(manifest), int(time.time()), 0o600
             archive.addfile(entry, io.BytesIO(manifest))
-            for path in sorted(staging.rglob("*")):
-                if path.is_file():
-                    archive.add(path, f"{DOCUMENTS_FOLDER}/{path.relative_to(staging).as_posix()}", recursive=False)
         os.replace(partial, target)
     except OSError as error:
         raise BackupError(f"cannot write {target}: {error.strerror or error}") from None
     finally:
         partial.unlink(missing_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
     return count
 
 
@@ -157,3 +179,19 @@ def import_archive(archive_path: Path, data_dir: Path, *, replace: bool = False)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return sum(1 for entry in entries if entry.isfile()), replaced
+
+
+def import_into_database(archive_path: Path, files, *, replace: bool = False) -> int:
+    """import_archive for a store on a database (`files`, its documents), all in one transaction: a database
+    that holds documents is refused unless `replace`, which deletes them in that same transaction (a failed
+    import leaves them as they were). Open the store afterwards to bring its index in line; how many files."""
+    try:
+        with tarfile.open(archive_path, "r:gz") as archive:
+            entries = [entry for entry in _documents_of(archive) if entry.isfile()]
+            loaded = files.load(((PurePosixPath(*PurePosixPath(entry.name).parts[1:]).as_posix(),
+                                  archive.extractfile(entry).read()) for entry in entries), replace=replace)
+    except (tarfile.TarError, EOFError, OSError, ValueError) as error:
+        raise BackupError(f"cannot read {archive_path}: {error}") from None
+    if loaded is None:
+        raise BackupError("the database already holds data; import into an empty database, or replace it")
+    return loaded

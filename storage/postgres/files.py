@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -149,6 +150,32 @@ class PgFiles:
             return self._one("SELECT NOT pg_is_in_recovery()")[0]
         except psycopg.Error:
             return False
+
+    # Backups.
+    def every_document(self) -> Iterator[tuple[str, bytes]]:
+        """Every document, (its path in the data dir, its bytes) by path, as of one moment of the database."""
+        with psycopg.connect(self._pool.conninfo, autocommit=False) as connection:
+            connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with connection.cursor(name="every_document") as cursor:
+                cursor.itersize = 200
+                cursor.execute("SELECT path, data FROM documents ORDER BY path")
+                yield from cursor
+
+    def load(self, rows: Iterable[tuple[str, bytes]], *, replace: bool) -> int | None:
+        """Put the documents of rows in, all or none; how many, or None when there are documents and not replace
+        (with replace, they go)."""
+        with self._pool.connection() as connection, connection.transaction():
+            connection.execute("LOCK TABLE documents IN EXCLUSIVE MODE")
+            if connection.execute("SELECT EXISTS (SELECT 1 FROM documents)").fetchone()[0]:
+                if not replace:
+                    return None
+                connection.execute("DELETE FROM documents")
+            count = 0
+            with connection.cursor().copy("COPY documents (path, data, size) FROM STDIN") as copy:
+                for path, data in rows:
+                    copy.write_row((path, data, len(data)))
+                    count += 1
+            return count
 
     # Locks, by the path of the file the data dir would hold.
     def lock(self, path: Path) -> "_Lock":
