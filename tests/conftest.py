@@ -76,12 +76,18 @@ def close_store(app) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """The URL of a throwaway PostgreSQL server's maintenance database (see postgres_cluster.py)."""
+def postgres_cluster() -> Iterator:
+    """A throwaway PostgreSQL server (see postgres_cluster.py)."""
     import postgres_cluster
 
-    with postgres_cluster.cluster() as url:
-        yield url
+    with postgres_cluster.cluster() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_cluster) -> str:
+    """The URL of the throwaway server's maintenance database."""
+    return postgres_cluster.url
 
 
 @pytest.fixture

@@ -34,11 +34,25 @@ def _as_owner(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+class Cluster:
+    """A running server: `url` names its maintenance database; `stop()` and `start()` it (as a restart would)."""
+
+    def __init__(self, url: str, start=None, stop=None):
+        self.url = url
+        self._start, self._stop = start, stop
+
+    def stop(self) -> None:
+        self._stop("fast")
+
+    def start(self) -> None:
+        self._start()
+
+
 @contextmanager
-def cluster() -> Iterator[str]:
-    """The URL of a database on a running throwaway cluster."""
+def cluster() -> Iterator[Cluster]:
+    """A running throwaway cluster (or the server DASHSNAP_TEST_DATABASE_URL names, which cannot be restarted)."""
     if os.environ.get("DASHSNAP_TEST_DATABASE_URL"):
-        yield os.environ["DASHSNAP_TEST_DATABASE_URL"]
+        yield Cluster(os.environ["DASHSNAP_TEST_DATABASE_URL"])
         return
     binaries = _binaries()
     folder = tempfile.mkdtemp(prefix="dashsnap-postgres-")
@@ -48,14 +62,20 @@ def cluster() -> Iterator[str]:
     data, port = os.path.join(folder, "cluster"), free_port()
     subprocess.run(_as_owner([f"{binaries}/initdb", "-D", data, "-U", "dashsnap", "--auth=trust", "-E", "UTF8",
                               "--locale=C.UTF-8"]), check=True, capture_output=True)
-    subprocess.run(_as_owner([f"{binaries}/pg_ctl", "-D", data, "-l", os.path.join(folder, "server.log"), "-w",
-                              "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=400",
-                              "start"]), check=True, capture_output=True)
+
+    def start() -> None:
+        subprocess.run(_as_owner([f"{binaries}/pg_ctl", "-D", data, "-l", os.path.join(folder, "server.log"), "-w",
+                                  "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
+                                  "-c max_connections=400", "start"]), check=True, capture_output=True)
+
+    def stop(mode: str) -> None:
+        subprocess.run(_as_owner([f"{binaries}/pg_ctl", "-D", data, "-m", mode, "-w", "stop"]), capture_output=True)
+
+    start()
     try:
-        yield f"postgres://dashsnap@127.0.0.1:{port}/postgres"
+        yield Cluster(f"postgres://dashsnap@127.0.0.1:{port}/postgres", start, stop)
     finally:
-        subprocess.run(_as_owner([f"{binaries}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"]),
-                       capture_output=True)
+        stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
 
 

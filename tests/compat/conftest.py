@@ -6,12 +6,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port, serve
+from conftest import free_port, on_postgres, serve
 from flask import Flask
 from grafana_api.grafana_api import GrafanaClientError as FaceClientError
 from grafana_api.grafana_face import GrafanaFace
 from grafana_client import GrafanaApi
 from grafana_client.client import GrafanaClientError
+from server_pair import servers_behind_haproxy
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dashboards"
 REAL_WORLD = sorted(path.name for path in FIXTURES.glob("*.json"))
@@ -33,15 +34,30 @@ def port() -> int:
     return free_port()
 
 
+@pytest.fixture(params=["one server", "two servers behind haproxy"])
+def shared_database(request) -> str | None:
+    """Where the clients' server keeps its data: one server's data dir, or (every test again) one PostgreSQL
+    database that two server processes share behind a load balancer (see server_pair.py)."""
+    return request.getfixturevalue("make_database")() if request.param != "one server" else None
+
+
 @pytest.fixture
-def served_app(make_app, port) -> Flask:
-    """The app `server` serves: tests reach its store only to set up what would be slow through the API."""
+def served_app(make_app, port, shared_database, tmp_path) -> Flask:
+    """The app `server` serves, or one more on the database the servers share: tests reach its store only to set
+    up what would be slow through the API."""
+    if shared_database:
+        return make_app(tmp_path / "setup", DASHSNAP_ROOT_URL=f"http://127.0.0.1:{port}/",
+                        **on_postgres(shared_database))
     return make_app(DASHSNAP_ROOT_URL=f"http://127.0.0.1:{port}/")
 
 
 @pytest.fixture
-def server(served_app, port) -> Iterator[str]:
+def server(served_app, port, shared_database, tmp_path) -> Iterator[str]:
     """The base url of a dashsnap on a loopback port, its root_url matching, with the default admin:admin."""
+    if shared_database:
+        with servers_behind_haproxy(shared_database, tmp_path, port=port) as pair:
+            yield pair.url.rstrip("/")
+        return
     url, stop = serve(served_app, port)
     yield url
     stop()

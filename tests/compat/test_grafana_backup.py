@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tarfile
@@ -38,7 +39,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import free_port, serve
+from conftest import free_port, on_postgres, serve
+from server_pair import servers_behind_haproxy
 
 # uid, title, parent uid: a tree three deep, and a top folder beside it with permissions of its own.
 FOLDERS = [("platform", "Platform", ""), ("platform-db", "Bases de données", "platform"),
@@ -52,18 +54,19 @@ TIMESTAMP = "dashsnap"  # BACKUP_FILE_FORMAT without a % directive: the backup's
 
 
 class Dashsnap:
-    """A dashsnap on a loopback port, driven over HTTP as the server admin (admin:admin)."""
+    """A dashsnap at url (stop() ends it), driven over HTTP as the server admin (admin:admin)."""
 
-    def __init__(self, make_app: Callable, data_dir: Path):
-        port = free_port()
-        self.url, self.stop = serve(make_app(data_dir=data_dir, DASHSNAP_ROOT_URL=f"http://127.0.0.1:{port}/"), port)
+    def __init__(self, url: str, stop: Callable[[], None]):
+        self.url, self.stop = url, stop
         self.http = requests.Session()
         self.http.auth = ("admin", "admin")
 
     @functools.cached_property
     def key(self) -> str:
         """An Admin API key, as grafana-backup is configured with (GRAFANA_TOKEN)."""
-        return self.call("POST", "/api/auth/keys", json={"name": "grafana-backup", "role": "Admin"})["key"]
+        # A name of its own: a store moved from another server holds that server's keys.
+        name = f"grafana-backup {secrets.token_hex(4)}"
+        return self.call("POST", "/api/auth/keys", json={"name": name, "role": "Admin"})["key"]
 
     def call(self, method: str, path: str, **kwargs):
         answer = self.http.request(method, self.url + path, timeout=10, **kwargs)
@@ -94,13 +97,31 @@ class Dashsnap:
         self.stop()
 
 
-@pytest.fixture
-def dashsnaps(make_app, tmp_path) -> Iterator[Callable[[str], Dashsnap]]:
-    """`dashsnaps(name)` starts a dashsnap on its own empty data dir (tmp_path/name)."""
+def on_data_dir(make_app: Callable, data_dir: Path, **settings) -> Dashsnap:
+    """A dashsnap on a loopback port, its store the data dir (or what settings name)."""
+    port = free_port()
+    return Dashsnap(*serve(make_app(data_dir=data_dir, DASHSNAP_ROOT_URL=f"http://127.0.0.1:{port}/", **settings),
+                           port))
+
+
+def behind_haproxy(database_url: str, folder: Path) -> Dashsnap:
+    """Two dashsnap processes on the database, behind haproxy's one address (see server_pair.py)."""
+    running = servers_behind_haproxy(database_url, folder)
+    pair = running.__enter__()
+    return Dashsnap(pair.url.rstrip("/"), lambda: running.__exit__(None, None, None))
+
+
+@pytest.fixture(params=["one server", "two servers behind haproxy"])
+def dashsnaps(request, make_app, tmp_path) -> Iterator[Callable[[str], Dashsnap]]:
+    """`dashsnaps(name)` starts a dashsnap on its own empty store: a data dir (tmp_path/name), or a new PostgreSQL
+    database that two server processes share behind one address."""
     made: list[Dashsnap] = []
 
     def make(name: str) -> Dashsnap:
-        made.append(Dashsnap(make_app, tmp_path / name))
+        if request.param == "one server":
+            made.append(on_data_dir(make_app, tmp_path / name))
+        else:
+            made.append(behind_haproxy(request.getfixturevalue("make_database")(), tmp_path / name))
         return made[-1]
 
     yield make
@@ -317,3 +338,48 @@ def test_teams_their_members_and_annotations_round_trip(dashsnaps, tmp_path):
     assert annotations_of(target) == before["annotations"]
     [deploy] = target.call("GET", "/api/annotations", params={"dashboardUID": ANNOTATED[0]})
     assert deploy["dashboardId"] == target.call("GET", f"/api/dashboards/uid/{ANNOTATED[0]}")["dashboard"]["id"]
+
+
+def dashsnap_command(*args: str, **environment: str) -> str:
+    """Run the `dashsnap` command (its click group, in this process) with the GF_* variables given; its output."""
+    from click.testing import CliRunner
+    from dashsnap.cli import main
+
+    ran = CliRunner().invoke(main, list(args), env=environment, catch_exceptions=False)
+    assert ran.exit_code == 0, ran.output
+    return ran.output
+
+
+def folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def test_a_data_dir_moved_into_postgresql_and_back_saves_the_same_backup(make_app, make_database, tmp_path):
+    """`dashsnap export` of a data dir, `dashsnap import` into PostgreSQL, then the other way: grafana-backup's
+    save of each store holds the same files, and each store goes on making new things without a clash."""
+    source = on_data_dir(make_app, tmp_path / "data")
+    fill(source)
+    source.call("POST", "/api/snapshots", json={"dashboard": {"title": "kept"}, "key": "moved-snapshot"})
+    before = members(saved(folder(tmp_path / "from-data-dir"), source))
+    source.close()
+    dashsnap_command("export", "--data", str(tmp_path / "data"), str(tmp_path / "data.tar.gz"))
+
+    url = make_database()
+    on_database = {"GF_DATABASE_TYPE": "postgres", "GF_DATABASE_URL": url}
+    assert "imported" in dashsnap_command("import", str(tmp_path / "data.tar.gz"), **on_database)
+    moved = on_data_dir(make_app, tmp_path / "unused", **on_postgres(url))
+    assert members(saved(folder(tmp_path / "from-postgres"), moved)) == before
+    assert moved.call("GET", "/api/snapshots/moved-snapshot")["dashboard"]["title"] == "kept"
+    made = moved.call("POST", "/api/dashboards/db", json={"dashboard": {"title": "Made after the move"}})
+    assert made["id"] not in {hit["id"] for hit in moved.call("GET", "/api/search") if hit["uid"] != made["uid"]}
+    moved.close()
+
+    dashsnap_command("export", str(tmp_path / "postgres.tar.gz"), **on_database)
+    dashsnap_command("import", "--data", str(tmp_path / "back"), str(tmp_path / "postgres.tar.gz"))
+    back = on_data_dir(make_app, tmp_path / "back")
+    after = members(saved(folder(tmp_path / "back-again"), back))
+    made_path = f"dashboards/{TIMESTAMP}/{made['uid']}.dashboard"
+    assert after[made_path]["dashboard"]["title"] == "Made after the move"
+    assert {path: file for path, file in after.items() if made["uid"] not in path} == before
+    back.close()
