@@ -210,8 +210,9 @@ class AnnotationStore:
                 groups.remove(leading)
                 condition, values = _tag_condition(leading)
                 source = (f"(SELECT DISTINCT t.annotation FROM {TAGS} t WHERE t.org_id = ? AND ({condition})) d "
-                          "CROSS JOIN annotations a ON a.rowid = d.annotation")
+                          "CROSS JOIN annotations a")  # its join in WHERE: PostgreSQL takes no ON after CROSS JOIN
                 source_params = [org_id, *values]
+                where.append("a.rowid = d.annotation")
         for group in groups:
             condition, values = _tag_condition(group)
             where.append(f"EXISTS (SELECT 1 FROM {TAGS} t WHERE t.annotation = a.rowid AND ({condition}))")
