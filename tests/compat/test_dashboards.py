@@ -29,11 +29,13 @@ class Client(NamedTuple):
 
 
 @pytest.fixture(params=["grafana-client", "grafana-api"])
-def either(request) -> Client:
+def either(request, connect, connect_face) -> Client:
+    # Both connectors are asked for by name so pytest sees, when it collects, that this needs the server
+    # (and so its topologies); only the one in use is called.
     if request.param == "grafana-client":
-        api = request.getfixturevalue("grafana")
+        api = connect()
         return Client(api.dashboard, api.search, api.folder, grafana_client.client.GrafanaClientError)
-    face = request.getfixturevalue("face")
+    face = connect_face()
     return Client(face.dashboard, face.search, face.folder, grafana_api.grafana_api.GrafanaClientError)
 
 
