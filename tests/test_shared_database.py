@@ -115,6 +115,21 @@ def test_search_and_tags_answer_from_the_store(make_instance):
                                                                       {"term": "prod", "count": 2}]
 
 
+@pytest.mark.parametrize("odd", ["\0", "\U0010ffff", "\U0010ffff\U0010fffe", "\\0"])
+def test_text_postgresql_cannot_hold_is_kept_and_found(make_instance, odd):
+    client = make_instance().test_client()
+    title, tag = f"before{odd}after", f"t{odd}"
+    saved = client.post("/api/dashboards/db", json={"dashboard": {"title": title, "tags": [tag]}}, headers=ADMIN)
+    assert saved.status_code == 200
+    for query in (f"{odd}after", "after", title):
+        hits = client.get("/api/search", query_string={"query": query}, headers=ADMIN).json
+        assert [(hit["title"], hit["tags"]) for hit in hits] == [(title, [tag])]
+    assert [hit["title"] for hit in client.get("/api/search", query_string={"tag": tag}, headers=ADMIN).json] == \
+        [title]
+    assert client.get("/api/dashboards/tags", headers=ADMIN).json == [{"term": tag, "count": 1}]
+    assert client.get(f"/api/dashboards/uid/{saved.json['uid']}", headers=ADMIN).json["dashboard"]["title"] == title
+
+
 def test_a_save_on_one_server_is_read_on_the_other(make_instance):
     one, other = make_instance().test_client(), make_instance().test_client()
     saved = one.post("/api/dashboards/db", json={"dashboard": DASHBOARD}, headers=ADMIN).json

@@ -11,12 +11,13 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg.rows import tuple_row
 
 from ..index import Index
 from .database import Database, lock_key
 from .files import PgFiles
 from .login_failures import LoginFailures
-from .sql import parameters, translate
+from .sql import holds_escapes, parameters, translate, unescaped
 
 _WRITING_KEY = lock_key("dashsnap: writing the index")
 _KEY_COLUMNS = re.compile(r"Key \(([^)]*)\)")
@@ -46,12 +47,12 @@ class _Statements:
 
     def execute(self, sql: str, params: tuple | list = ()) -> psycopg.Cursor:
         statement, lists = translate(sql)
-        return self._connection.execute(statement, parameters(params, lists) if lists else params)
+        return self._connection.execute(statement, parameters(params, lists))
 
     def executemany(self, sql: str, rows) -> None:
         statement, lists = translate(sql)
         with self._connection.cursor() as cursor:
-            cursor.executemany(statement, [parameters(row, lists) for row in rows] if lists else list(rows))
+            cursor.executemany(statement, [parameters(row, lists) for row in rows])
 
     @property
     def in_transaction(self) -> bool:
@@ -64,10 +65,13 @@ class _Pooled:
     def __init__(self, database: Database):
         self._pool = database.pool
 
-    def execute(self, sql: str, params: tuple | list = ()) -> _Result:
+    def execute(self, sql: str, params: tuple | list = (), *, escaped: bool = False) -> _Result:
+        """The statement's rows; with `escaped`, plain tuples whose strings are as stored (see sql.py), which
+        spares a long listing the unescaping of every value."""
         statement, lists = translate(sql)
         with self._pool.connection() as connection:
-            cursor = connection.execute(statement, parameters(params, lists) if lists else params)
+            cursor = connection.cursor(row_factory=tuple_row) if escaped else connection.cursor()
+            cursor.execute(statement, parameters(params, lists))
             return _Result(cursor.fetchall() if cursor.description else [], cursor.rowcount)
 
     def executemany(self, sql: str, rows) -> None:
@@ -109,10 +113,14 @@ class PgIndex(Index):
     def json_array(self, members: dict[str, str], least: str, rows: str, params: tuple | list) -> tuple[bytes, Any]:
         names = list(members)
         selected = ", ".join(f"{expression} AS _{position}" for position, expression in enumerate(members.values()))
-        found = self.connection.execute(f"SELECT {selected}, {least} AS _least FROM ({rows}) AS listed", params)
+        found = self.connection.execute(f"SELECT {selected}, {least} AS _least FROM ({rows}) AS listed", params,
+                                        escaped=True)
         listed = [dict(zip(names, row[:-1])) for row in found]
         smallest = min((row[-1] for row in found if row[-1] is not None), default=None)
-        return orjson.dumps(listed), smallest
+        listing = orjson.dumps(listed)
+        if holds_escapes(listing):
+            listing = orjson.dumps([{name: unescaped(value) for name, value in row.items()} for row in listed])
+        return listing, smallest
 
     @contextmanager
     def _transaction(self) -> Iterator[_Statements]:

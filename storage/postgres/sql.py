@@ -4,6 +4,11 @@ The stores write one dialect. What differs is small and mechanical: `?` placehol
 passed as one parameter (`IN (SELECT value FROM json_each(?))`, which becomes `= ANY(list)`), LIKE's case
 (SQLite's ignores it), and column types in a CREATE TABLE (SQLite's INTEGER is 64 bits, and text compares byte
 by byte, as the "C" collation does). `json(...)` and `iif(...)` are functions the schema defines.
+
+PostgreSQL's text cannot hold U+0000, which a title or a name may: every string parameter is escaped on the way
+in and every string read back unescaped, with two noncharacters no client sends in earnest (U+0000 becomes
+U+10FFFF U+10FFFE, U+10FFFF is doubled). Escaped text still matches by part, LIKE and `=` as the original does;
+only its sort order differs (such a title sorts last, not first).
 """
 from __future__ import annotations
 
@@ -50,10 +55,30 @@ def translate(sql: str) -> tuple[str, tuple[int, ...]]:
     return "".join(parts), tuple(lists)
 
 
+_ESCAPE, _NUL_ESCAPED = "\U0010ffff", "\U0010ffff\U0010fffe"
+
+
+def _escaped(value: Any) -> Any:
+    if value.__class__ is str and ("\0" in value or _ESCAPE in value):
+        return value.replace(_ESCAPE, _ESCAPE * 2).replace("\0", _NUL_ESCAPED)
+    return value
+
+
+def unescaped(value: Any) -> Any:
+    if value.__class__ is str and _ESCAPE in value:
+        return re.sub("\U0010ffff(.)", lambda found: "\0" if found.group(1) == "\U0010fffe" else found.group(1), value)
+    return value
+
+
+def holds_escapes(encoded: bytes) -> bool:
+    """Whether UTF-8 text made of stored strings holds an escape to undo."""
+    return _ESCAPE.encode() in encoded
+
+
 def parameters(params: Sequence[Any], lists: tuple[int, ...]) -> list[Any]:
-    values = list(params)
+    values = [_escaped(value) for value in params]
     for position in lists:
-        values[position] = json.loads(values[position])
+        values[position] = [_escaped(value) for value in json.loads(values[position])]
     return values
 
 
@@ -74,4 +99,4 @@ class Row(tuple):
 
 def row_factory(cursor):
     names = {column.name: position for position, column in enumerate(cursor.description or ())}
-    return lambda values: Row(values, names)
+    return lambda values: Row(map(unescaped, values), names)
