@@ -80,19 +80,27 @@ def _existing_data_dir(config_file: str | None, data_dir: str | None) -> Path:
     return path
 
 
-def _database(config_file: str | None, data_dir: str | None) -> dict[str, Any] | None:
-    """The [database] settings when they name a shared database; None for the data dir."""
+@contextmanager
+def _database_store(config_file: str | None, data_dir: str | None) -> Iterator[tuple[Store, str] | None]:
+    """A store on the [database] the settings name, and how to name that database, closed after; None when the
+    settings keep the data in the data dir."""
+    settings = _settings(config_file, data_dir)
     try:
-        return database_settings(_settings(config_file, data_dir))
+        database = database_settings(settings)
     except ConfigError as error:
         raise BadSetting(str(error)) from None
-
-
-def _database_store(config_file: str | None, data_dir: str | None, database: dict[str, Any]) -> Store:
+    if database is None:
+        yield None
+        return
+    name = describe_database(database)
     try:
-        return open_store(Path(_settings(config_file, data_dir)["DASHSNAP_DATA_DIR"]), database)
+        store = open_store(Path(settings["DASHSNAP_DATA_DIR"]), database)
     except UNAVAILABLE as error:
-        raise click.ClickException(f"cannot reach the database {describe_database(database)}: {error}") from None
+        raise click.ClickException(f"cannot reach the database {name}: {error}") from None
+    try:
+        yield store, name
+    finally:
+        store.close()
 
 
 def _maintenance_app(config_file: str | None, data_dir: str | None) -> Flask:
@@ -240,19 +248,16 @@ def reindex(config_file: str | None, data_dir: str | None) -> None:
 def export_command(config_file: str | None, data_dir: str | None, archive: str) -> None:
     """Back the data dir (or the [database]) up into ARCHIVE (.tar.gz), consistent even while servers write to
     it; either store imports it."""
-    database = _database(config_file, data_dir)
-    try:
-        if database:
-            store = _database_store(config_file, data_dir, database)
-            try:
-                count, source = export_database(store.index.files, Path(archive)), describe_database(database)
-            finally:
-                store.close()
-        else:
-            source = _existing_data_dir(config_file, data_dir)
-            count = export_archive(source, Path(archive))
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
+    with _database_store(config_file, data_dir) as shared:
+        try:
+            if shared:
+                store, source = shared
+                count = export_database(store.index.files, Path(archive))
+            else:
+                source = _existing_data_dir(config_file, data_dir)
+                count = export_archive(source, Path(archive))
+        except BackupError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"exported {count} files from {source} to {archive}")
 
 
@@ -263,18 +268,16 @@ def export_command(config_file: str | None, data_dir: str | None, archive: str) 
               help="Import even when the data dir holds data: that data moves into a .replaced-* folder in it.")
 def import_command(config_file: str | None, data_dir: str | None, archive: str, replace: bool) -> None:
     """Restore an export into the data dir or the [database] (with the servers stopped), then build its index."""
-    database = _database(config_file, data_dir)
-    if database:
-        store = _database_store(config_file, data_dir, database)
-        try:
-            count = import_into_database(Path(archive), store.index.files, replace=replace)
-            store.reconcile()
-        except BackupError as error:
-            raise click.ClickException(str(error)) from None
-        finally:
-            store.close()
-        click.echo(f"imported {count} files into {describe_database(database)}")
-        return
+    with _database_store(config_file, data_dir) as shared:
+        if shared:
+            store, name = shared
+            try:
+                count = import_into_database(Path(archive), store.index.files, replace=replace)
+                store.reconcile()
+            except BackupError as error:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"imported {count} files into {name}")
+            return
     target = Path(_settings(config_file, data_dir)["DASHSNAP_DATA_DIR"])
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     with _alone_on(target):

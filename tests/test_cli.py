@@ -249,3 +249,14 @@ def test_options_may_come_before_the_command(client, data_dir):
     result = run("--data", str(data_dir), "cleanup")
     assert result.exit_code == 0 and "removed 0 expired snapshots" in result.output
     assert run("-h").exit_code == 0
+
+
+def test_an_unreachable_database_is_named_without_its_password(tmp_path, monkeypatch):
+    archive = tmp_path / "backup.tar.gz"
+    archive.write_bytes(b"")
+    monkeypatch.setenv("GF_DATABASE_TYPE", "postgres")
+    monkeypatch.setenv("GF_DATABASE_URL", f"postgres://dashsnap:hunter2@127.0.0.1:{free_port()}/backups")
+    result = run("import", "--data", str(tmp_path / "data"), str(archive))  # after waiting for it to come up
+    assert result.exit_code == 1
+    assert "cannot reach the database PostgreSQL database 'backups' on 127.0.0.1:" in result.output
+    assert "hunter2" not in result.output
