@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
+from flask import request
 from marshmallow import Schema, fields
 
 from .context import caller_name, settings
@@ -63,10 +64,18 @@ def query(schema: Schema) -> Callable[[Callable], Callable]:
     if loose:
         raise TypeError(f"{type(schema).__name__}: use QueryBoolean or QueryInteger for {', '.join(loose)}")
 
+    # A query string always loads the same way, and clients repeat theirs (a dashboard's refresh, a backup's
+    # paging), so what a valid one loaded to is kept; each view gets its own copy to change.
+    @lru_cache(maxsize=256)
+    def loaded(query_string: bytes) -> dict[str, Any]:
+        return query_args(schema)
+
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def with_query(*args, **kwargs):
-            return view(*args, query=query_args(schema), **kwargs)
+            query = {name: list(value) if isinstance(value, list) else value
+                     for name, value in loaded(request.query_string).items()}
+            return view(*args, query=query, **kwargs)
 
         return annotate(with_query, query=schema)
 
