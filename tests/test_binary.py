@@ -106,3 +106,21 @@ def test_binary_serves_with_two_workers_and_exits_0_on_sigterm(binary, tmp_path)
                  GF_SERVER_WORKERS="2") as url:
         assert requests.get(f"{url}/api/user", headers=ADMIN, timeout=10).json()["login"] == "admin"
     assert "and 2 workers" in (tmp_path / "server.log").read_text()
+
+
+def test_binary_keeps_its_data_in_postgresql_when_told(binary, tmp_path, make_database):
+    import psycopg
+
+    database, port = make_database(), free_port()
+    with serving(binary, tmp_path, "serve", "--port", str(port), "--data", str(tmp_path / "kept"), port=port,
+                 GF_DATABASE_TYPE="postgres", GF_DATABASE_URL=database) as url:
+        created = requests.post(f"{url}/api/snapshots", json={"dashboard": {"title": "on postgres"}},
+                                headers=ADMIN, timeout=10)
+        assert created.status_code == 200, created.text
+        snapshot = requests.get(f"{url}/api/snapshots/{created.json()['key']}", timeout=10)
+        assert snapshot.json()["dashboard"]["title"] == "on postgres"
+    # The snapshot is a document in the database (psycopg's bundled libpq travelled in the binary), not a file.
+    with psycopg.connect(database) as connection:
+        paths = [row[0] for row in connection.execute("SELECT path FROM documents")]
+    assert any(created.json()["key"] in path for path in paths), paths
+    assert not list((tmp_path / "kept").rglob(f"*{created.json()['key']}*"))
