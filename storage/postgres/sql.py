@@ -8,7 +8,7 @@ by byte, as the "C" collation does). `json(...)` and `iif(...)` are functions th
 PostgreSQL's text cannot hold U+0000, which a title or a name may: every string parameter is escaped on the way
 in and every string read back unescaped, with two noncharacters no client sends in earnest (U+0000 becomes
 U+10FFFF U+10FFFE, U+10FFFF is doubled). Escaped text still matches by part, LIKE and `=` as the original does;
-only its sort order differs (such a title sorts last, not first).
+only sorting differs (the escaped U+0000 counts as the highest character, not the lowest).
 """
 from __future__ import annotations
 
