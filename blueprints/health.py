@@ -24,8 +24,8 @@ def _data_dir_writable() -> bool:
 
 @bp.get("/api/health")
 def get_health():
-    """"ok" with 200 while the data dir is writable, "failing" with 503 when it is not (checked at most once a
-    second)."""
+    """"ok" with 200 while the store can be written (the data dir, or the PostgreSQL database), "failing" with 503
+    when it cannot (checked at most once a second)."""
     healthy = _data_dir_writable()
     return json_response({"commit": DASHSNAP_VERSION, "database": "ok" if healthy else "failing",
                           "version": GRAFANA_API_VERSION}, 200 if healthy else 503)

@@ -120,7 +120,9 @@ def test_while_the_database_restarts_requests_answer_503_then_succeed(postgres_c
     if postgres_cluster.url == os.environ.get("DASHSNAP_TEST_DATABASE_URL"):
         pytest.skip("a server named by DASHSNAP_TEST_DATABASE_URL is not ours to restart")
     server_url = f"http://127.0.0.1:{free_port()}/"
-    server = start_server(make_database(), tmp_path, int(server_url.rsplit(":", 1)[1].strip("/")), server_url)
+    # Threads to spare beyond the four loaders and a health check, so that none queues for a thread as well.
+    server = start_server(make_database(), tmp_path, int(server_url.rsplit(":", 1)[1].strip("/")), server_url,
+                          threads=8)
     try:
         answers: list = []
         stop = threading.Event()
@@ -137,13 +139,19 @@ def test_while_the_database_restarts_requests_answer_503_then_succeed(postgres_c
         time.sleep(0.5)
         postgres_cluster.stop()
         down_at = time.monotonic()
-        time.sleep(8)
+        time.sleep(2)
+        health_while_down = call(server_url, "GET", "/api/health")[:2]
+        time.sleep(6)
+        starting_at = time.monotonic()
         postgres_cluster.start()
         up_at = time.monotonic()
         while not [answer for answer in answers if answer[0] > up_at and answer[2] == 200]:
             assert time.monotonic() < up_at + 15, "no request succeeded once the database was back"
             time.sleep(0.1)
         back_at = min(answer[0] for answer in answers if answer[0] > up_at and answer[2] == 200)
+        while call(server_url, "GET", "/api/health")[0] != 200:  # its check stands a second
+            assert time.monotonic() < back_at + 5, "health still failing once the database was back"
+            time.sleep(0.1)
         time.sleep(1)
         stop.set()
         for loader in loaders:
@@ -151,7 +159,11 @@ def test_while_the_database_restarts_requests_answer_503_then_succeed(postgres_c
     finally:
         server.stop()
 
-    while_down = [answer for answer in answers if down_at + 0.2 < answer[0] < up_at - 0.2]
+    status, body = health_while_down
+    assert status == 503 and body["database"] == "failing"
+    # Down for sure: started after the stop and early enough that the pool's 3 s wait for a connection ended
+    # before the database began to start again.
+    while_down = [answer for answer in answers if down_at + 0.2 < answer[0] < starting_at - 3.2]
     assert while_down and {answer[2] for answer in while_down} == {503}
     assert all(answer[3] == {"message": "The database is unavailable; try again shortly"} for answer in while_down)
     assert max(answer[1] for answer in while_down) < 5  # answered soon (the pool's wait), not left hanging
