@@ -472,6 +472,7 @@ def test_annotations_of_another_org_are_never_seen_nor_changed(client, make_user
 # Files
 
 
+@pytest.mark.data_dir_only
 def test_annotations_come_back_from_their_files(client, make_app, store):
     dashboard(client, "Board", uid="board-1")
     region = add(client, dashboardUID="board-1", time=100, timeEnd=500, tags=["deploy", "env:prod"], data={"k": 1})

@@ -160,6 +160,7 @@ def test_key_list_never_shows_the_key_its_secret_or_a_hash(client):
     assert "hash" not in text.lower()
 
 
+@pytest.mark.data_dir_only
 def test_stored_key_file_does_not_contain_the_secret(client, tmp_path):
     key = create_key(client, name="backup")["key"]
     secret = decoded(key)["k"]

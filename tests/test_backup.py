@@ -173,6 +173,7 @@ def test_an_export_is_readable_by_its_owner_only_and_never_written_into_the_data
     assert not list(tmp_path.glob(".*.partial")) and not list((tmp_path / "data").glob(".export-*"))
 
 
+@pytest.mark.data_dir_only
 def test_an_older_backup_restored_over_a_renamed_dashboard_keeps_it(make_app, tmp_path):
     client = make_app().test_client()
     from conftest import ADMIN

@@ -91,6 +91,7 @@ def test_a_bad_setting_stops_with_its_name_and_exit_code_2(tmp_path, monkeypatch
     assert "http_port" in result.output and "three thousand" in result.output
 
 
+@pytest.mark.data_dir_only
 def test_create_user_reads_the_password_from_stdin_and_the_user_signs_in(make_app, data_dir):
     result = run("create-user", "--data", str(data_dir), "--login", "ops", "--email", "ops@example.test",
                  "--role", "Editor", "--password-from-stdin", input="s3cret-pass\n")
@@ -103,6 +104,7 @@ def test_create_user_reads_the_password_from_stdin_and_the_user_signs_in(make_ap
     assert {"login": "ops", "role": "Editor"}.items() <= next(m for m in members if m["login"] == "ops").items()
 
 
+@pytest.mark.data_dir_only
 def test_create_user_asks_for_the_password_twice_when_none_is_piped(make_app, data_dir):
     result = run("create-user", "--data", str(data_dir), "--login", "boss", "--server-admin",
                  input="long-enough\nlong-enough\n")
@@ -119,6 +121,7 @@ def test_create_user_refuses_a_taken_login_and_a_short_password(data_dir):
     assert short.exit_code == 1 and "at least 4" in short.output
 
 
+@pytest.mark.data_dir_only
 def test_reset_admin_password_ends_the_old_password_and_the_sessions(make_app, data_dir):
     client = make_app().test_client()
     assert client.post("/login", json={"user": "admin", "password": "admin"}).status_code == 200
@@ -132,6 +135,7 @@ def test_reset_admin_password_ends_the_old_password_and_the_sessions(make_app, d
     assert client.get("/api/user", headers=basic("admin", "brand-new")).status_code == 200
 
 
+@pytest.mark.data_dir_only
 def test_reset_admin_password_takes_the_password_as_argument_and_another_login(make_app, data_dir, make_user):
     make_user("second")
     result = run("reset-admin-password", "--data", str(data_dir), "--login", "second", "other-pass")
@@ -142,6 +146,7 @@ def test_reset_admin_password_takes_the_password_as_argument_and_another_login(m
     assert run("reset-admin-password", "--data", str(data_dir), "--login", "nobody", "pass-word").exit_code == 1
 
 
+@pytest.mark.data_dir_only
 def test_cleanup_deletes_expired_snapshots_now(client, data_dir):
     expiring = client.post("/api/snapshots", json={"dashboard": {}, "expires": 1}, headers=ADMIN).get_json()
     lasting = client.post("/api/snapshots", json={"dashboard": {}}, headers=ADMIN).get_json()
@@ -154,6 +159,7 @@ def test_cleanup_deletes_expired_snapshots_now(client, data_dir):
     assert client.get(f"/api/snapshots/{lasting['key']}").status_code == 200
 
 
+@pytest.mark.data_dir_only
 def test_reindex_reads_documents_whose_change_the_index_could_not_see(client, make_app, data_dir):
     client.post("/api/dashboards/db", json={"dashboard": {"title": "Before"}}, headers=ADMIN)
     path = next(data_dir.glob("orgs/1/dashboards/*.json"))
@@ -183,6 +189,7 @@ def test_export_then_import_restores_a_working_data_dir(client, make_app, tmp_pa
     assert newer["id"] > snapshot["id"]
 
 
+@pytest.mark.data_dir_only
 def test_import_refuses_a_data_dir_with_data_unless_told_to_replace(client, tmp_path, data_dir):
     archive = tmp_path / "backup.tar.gz"
     assert run("export", "--data", str(data_dir), str(archive)).exit_code == 0

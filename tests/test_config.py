@@ -237,6 +237,7 @@ def test_root_url_given_to_create_app_also_gets_a_trailing_slash(make_app):
     assert body["deleteUrl"] == f"https://snap.example.com/grafana/api/snapshots-delete/{body['deleteKey']}"
 
 
+@pytest.mark.data_dir_only
 def test_first_start_creates_main_org_as_org_1(app, tmp_path):
     org = json.loads((tmp_path / "data" / "orgs" / "1" / "org.json").read_text())
     assert (org["id"], org["name"]) == (1, "Main Org.")
@@ -270,12 +271,14 @@ def test_admin_password_from_the_environment_is_the_one_that_works(make_app, mon
     assert client.get("/api/auth/keys", headers=ADMIN).status_code == 401
 
 
+@pytest.mark.data_dir_only
 def test_secret_key_file_is_created_with_mode_0600(app, tmp_path):
     path = tmp_path / "data" / "secret_key"
     assert path.read_text().strip()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@pytest.mark.data_dir_only
 def test_secret_key_is_stable_across_apps_on_one_data_dir(make_app, tmp_path):
     make_app()
     first = (tmp_path / "data" / "secret_key").read_text()
@@ -289,6 +292,7 @@ def test_apps_on_one_data_dir_share_api_keys(make_app):
     assert second.get("/api/auth/keys", headers=bearer(key)).status_code == 200
 
 
+@pytest.mark.data_dir_only
 def test_apps_on_two_data_dirs_in_one_process_are_independent(make_app, tmp_path):
     first = make_app(tmp_path / "first").test_client()
     second = make_app(tmp_path / "second").test_client()
@@ -300,6 +304,7 @@ def test_apps_on_two_data_dirs_in_one_process_are_independent(make_app, tmp_path
     assert second.get("/api/auth/keys", headers=ADMIN).get_json() == []
 
 
+@pytest.mark.data_dir_only
 def test_apps_on_two_data_dirs_keep_their_own_admin_password(make_app, tmp_path):
     first = make_app(tmp_path / "first", DASHSNAP_ADMIN_PASSWORD="first-pw").test_client()
     second = make_app(tmp_path / "second", DASHSNAP_ADMIN_PASSWORD="second-pw").test_client()

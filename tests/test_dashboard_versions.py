@@ -107,6 +107,7 @@ def test_viewers_read_versions_but_may_not_restore(client, make_user):
                        headers=viewer).status_code == 403
 
 
+@pytest.mark.data_dir_only
 def test_versions_to_keep_prunes_the_oldest(make_app, tmp_path):
     client = make_app(DASHSNAP_VERSIONS_TO_KEEP=3).test_client()
     answer = with_versions(client, 6)
@@ -116,6 +117,7 @@ def test_versions_to_keep_prunes_the_oldest(make_app, tmp_path):
     assert client.get(f"/api/dashboards/uid/{answer['uid']}/versions/3", headers=ADMIN).status_code == 404
 
 
+@pytest.mark.data_dir_only
 def test_a_kept_version_shares_the_bytes_it_was_saved_with(client, tmp_path):
     answer = with_versions(client, 2)
     kept = tmp_path / "data/orgs/1/dashboard-versions" / str(answer["id"]) / "1.json"
@@ -154,6 +156,7 @@ def test_versions_go_into_exports_and_back(make_app, tmp_path):
     assert old["data"]["panels"] == [{"id": 1}]
 
 
+@pytest.mark.data_dir_only
 def test_a_dashboard_from_before_versions_lists_its_current_one(client, tmp_path):
     from dashsnap.storage.documents import write_document
 
@@ -228,6 +231,7 @@ def test_calculate_diff_answers_400_for_the_forms_not_served_and_403_for_viewers
     assert diff(client, target, target, make_user("looker")).status_code == 403
 
 
+@pytest.mark.data_dir_only
 def test_a_dashboard_saved_before_folders_and_versions_opens_lists_its_version_and_keeps_the_next(make_app,
                                                                                                    tmp_path):
     client = make_app().test_client()

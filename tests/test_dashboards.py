@@ -269,6 +269,7 @@ def test_update_by_uid_without_id_uses_the_uid(client):
     assert (response.get_json()["id"], response.get_json()["version"]) == (saved["id"], 2)
 
 
+@pytest.mark.data_dir_only
 def test_title_change_renames_the_slug_and_removes_the_old_file(client, data_dir):
     saved = create(client, "Old Name")
     assert dashboard_file(data_dir, "old-name").exists()
@@ -454,6 +455,7 @@ def test_delete_by_uid_answers_title_message_and_id(client):
     assert by_slug(client, "doomed-too").status_code == 404
 
 
+@pytest.mark.data_dir_only
 def test_deleted_dashboard_leaves_search_tags_and_stars(app, client, data_dir):
     doomed = create(client, "Doomed", tags=["gone", "shared"])
     create(client, "Survivor", tags=["shared"])
@@ -478,6 +480,7 @@ def test_delete_of_an_unknown_slug_or_uid_is_404(client):
 
 # --- org isolation ------------------------------------------------------------------------------------------
 
+@pytest.mark.data_dir_only
 def test_other_orgs_user_gets_404_and_changes_nothing(client, make_user, data_dir):
     saved = create(client, "Org One Board")
     path = dashboard_file(data_dir, "org-one-board")
@@ -498,6 +501,7 @@ def test_other_orgs_user_gets_404_and_changes_nothing(client, make_user, data_di
     assert by_slug(client, "org-one-board").get_json()["dashboard"] == stored
 
 
+@pytest.mark.data_dir_only
 def test_the_same_title_may_exist_in_two_orgs(client, make_user, data_dir):
     first = create(client, "Production Overview")
     outsider = make_user("x", "Admin", org_id=2)
@@ -523,6 +527,7 @@ def _interrupted_rename(app, data_dir: Path, stray_version: int) -> tuple[dict, 
     return record, dashboard_file(data_dir, "settled-name"), dashboard_file(data_dir, "other-name")
 
 
+@pytest.mark.data_dir_only
 def test_reconcile_keeps_the_higher_version_of_an_interrupted_rename(app, make_app, data_dir):
     record, kept, stray = _interrupted_rename(app, data_dir, stray_version=1)
     client = make_app().test_client()
@@ -533,6 +538,7 @@ def test_reconcile_keeps_the_higher_version_of_an_interrupted_rename(app, make_a
     assert model(client, record["uid"])["version"] == 2
 
 
+@pytest.mark.data_dir_only
 def test_reconcile_lets_a_stray_copy_with_the_higher_version_win(app, make_app, data_dir):
     record, old, winner = _interrupted_rename(app, data_dir, stray_version=3)
     client = make_app().test_client()
@@ -590,6 +596,7 @@ def test_concurrent_new_dashboards_with_one_title_or_uid_make_exactly_one(app, c
     assert (hits[0]["id"], hits[0]["uid"]) == (winner["id"], winner["uid"])
 
 
+@pytest.mark.data_dir_only
 def test_a_new_dashboard_racing_a_rename_to_its_title_leaves_one_of_them_holding_it(app, data_dir):
     client = app.test_client()
     for _ in range(10):
@@ -662,6 +669,7 @@ def test_a_dashboard_keeps_its_uid_when_saved_with_another(client):
 
 # --- the store under stress: copies, leftovers, schema changes, overlapping requests -----------------------
 
+@pytest.mark.data_dir_only
 def test_a_copy_in_another_org_is_never_settled_as_a_rename(make_app, tmp_path):
     from dashsnap.storage import documents
 
@@ -676,6 +684,7 @@ def test_a_copy_in_another_org_is_never_settled_as_a_rename(make_app, tmp_path):
     assert by_uid(client, saved["uid"]).status_code == 200
 
 
+@pytest.mark.data_dir_only
 def test_a_document_whose_contents_name_another_org_is_not_indexed(make_app, tmp_path):
     from dashsnap.storage import documents
 
@@ -690,6 +699,7 @@ def test_a_document_whose_contents_name_another_org_is_not_indexed(make_app, tmp
     assert [hit["id"] for hit in search(client)] == [saved["id"]]
 
 
+@pytest.mark.data_dir_only
 def test_an_index_of_another_schema_version_is_rebuilt(make_app, tmp_path):
     import sqlite3
 
@@ -701,6 +711,7 @@ def test_an_index_of_another_schema_version_is_rebuilt(make_app, tmp_path):
     assert [hit["id"] for hit in search(client, query="upgrades")] == [saved["id"]]
 
 
+@pytest.mark.data_dir_only
 def test_delete_waits_for_a_save_in_progress_in_the_same_org(client, tmp_path):
     import threading
 
@@ -717,6 +728,7 @@ def test_delete_waits_for_a_save_in_progress_in_the_same_org(client, tmp_path):
     assert finished.is_set() and by_uid(client, saved["uid"]).status_code == 404
 
 
+@pytest.mark.data_dir_only
 def test_a_leftover_file_at_a_slug_neither_answers_nor_blocks_the_name(app, client, tmp_path):
     """A rename in another process crashed after writing the new file and before removing the old one."""
     from dashsnap.storage import documents
@@ -732,6 +744,7 @@ def test_a_leftover_file_at_a_slug_neither_answers_nor_blocks_the_name(app, clie
     assert (folder / "old-name.json.superseded").exists()
 
 
+@pytest.mark.data_dir_only
 def test_delete_reads_the_dashboard_once(client, monkeypatch):
     from dashsnap.storage import documents
 

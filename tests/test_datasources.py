@@ -130,6 +130,7 @@ def test_viewers_read_and_admins_change(client, make_user, make_key):
     assert client.get("/api/datasources").status_code == 401
 
 
+@pytest.mark.data_dir_only
 def test_another_org_neither_sees_nor_changes_them(client, make_user, tmp_path):
     body = add(client)
     intruder = make_user("intruder", "Admin", org_id=2)

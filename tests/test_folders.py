@@ -147,6 +147,7 @@ def test_update_needs_the_stored_version_unless_overwrite(client):
     assert client.get(f"/api/folders/{folder['uid']}", headers=ADMIN).get_json()["title"] == "Forced"
 
 
+@pytest.mark.data_dir_only
 def test_renaming_onto_a_taken_title_answers_409_and_changes_nothing(client, tmp_path):
     make_folder(client, "Taken")
     folder = make_folder(client, "Free")
@@ -195,6 +196,7 @@ def test_nesting_stops_at_four_levels(client):
                        headers=ADMIN).status_code == 400
 
 
+@pytest.mark.data_dir_only
 def test_moving_a_folder_rewrites_none_of_its_dashboards(client, tmp_path):
     source = make_folder(client, "Source")
     target = make_folder(client, "Target")
@@ -233,6 +235,7 @@ def test_an_unknown_folder_is_refused_never_general(client, body):
     assert search(client, query="Lost") == []
 
 
+@pytest.mark.data_dir_only
 def test_titles_are_unique_per_folder(client, tmp_path):
     one, two = make_folder(client, "One"), make_folder(client, "Two")
     first = saved(client, "Overview", folderUid=one["uid"])
@@ -247,6 +250,7 @@ def test_titles_are_unique_per_folder(client, tmp_path):
     assert client.get("/api/dashboards/db/overview", headers=ADMIN).get_json()["dashboard"]["uid"] == general["uid"]
 
 
+@pytest.mark.data_dir_only
 def test_a_save_moves_a_dashboard_between_folders_keeping_its_id(client, tmp_path):
     one, two = make_folder(client, "One"), make_folder(client, "Two")
     first = saved(client, "Mover", folderUid=one["uid"])
@@ -290,6 +294,7 @@ def test_search_pages_across_folders_and_dashboards(client):
 
 # --- delete --------------------------------------------------------------------------------------------------
 
+@pytest.mark.data_dir_only
 def test_delete_removes_the_folder_its_subfolders_and_their_dashboards(client, tmp_path):
     top = make_folder(client, "Top")
     inner = make_folder(client, "Inner", parentUid=top["uid"])
@@ -347,6 +352,7 @@ def test_folders_survive_a_rebuilt_index(make_app, tmp_path):
     assert reopened.post("/api/folders", json={"title": "Next"}, headers=ADMIN).get_json()["id"] > dashboard["id"]
 
 
+@pytest.mark.data_dir_only
 def test_folder_files_are_plain_json(client, tmp_path):
     folder = make_folder(client, "Plain", description="grep me")
     stored = json.loads(Path(tmp_path / "data/orgs/1/folders" / f"{folder['uid']}.json").read_text())

@@ -95,6 +95,7 @@ def test_totals_are_the_stores_counts(app, client):
     assert gauge(samples, "grafana_stat_totals_dashboard") == store.dashboards.count() == 1
 
 
+@pytest.mark.data_dir_only
 def test_a_store_failure_is_counted_by_its_exception_class(app, client):
     # A file where the snapshots folder should be: every snapshot write now fails in the file system.
     snapshots_folder = Path(app.extensions["dashsnap"].store.data_dir) / "snapshots"
@@ -141,6 +142,7 @@ def test_a_username_alone_does_not_guard_metrics(make_app):
     assert client.get("/metrics").status_code == 200
 
 
+@pytest.mark.data_dir_only
 def test_two_apps_in_one_process_count_apart(make_app, tmp_path):
     first = make_app(tmp_path / "first").test_client()
     second = make_app(tmp_path / "second").test_client()

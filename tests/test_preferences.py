@@ -94,6 +94,7 @@ def test_home_points_to_the_users_dashboard_else_the_orgs(client, make_user):
     assert client.get("/api/dashboards/home", headers=viewer).get_json() == {"redirectUri": org_home["url"]}
 
 
+@pytest.mark.data_dir_only
 def test_preferences_are_plain_files_that_go_with_their_org(client, make_user, tmp_path):
     other = make_user("other", "Admin", org_id=2)
     client.put("/api/org/preferences", json={"theme": "light"}, headers=other)

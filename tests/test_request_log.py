@@ -57,6 +57,7 @@ def test_a_signed_in_caller_refused_with_403_is_logged_by_name(client, make_user
         ("403", "vera"), ("403", "vera"), ("403", "api-key:reader")]
 
 
+@pytest.mark.data_dir_only
 def test_refusals_and_failures_are_logged_once_each(app, client, logged, caplog):
     client.get("/api/dashboard/snapshots")
     client.get("/api/dashboard/snapshots", headers=basic("admin", "wrong-password"))

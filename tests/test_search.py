@@ -271,6 +271,7 @@ def thousand_and_one(tmp_path_factory) -> Path:
     return data_dir
 
 
+@pytest.mark.data_dir_only
 def test_default_limit_is_1000(make_app, thousand_and_one):
     client = make_app(thousand_and_one).test_client()
     hits = search(client)
@@ -280,6 +281,7 @@ def test_default_limit_is_1000(make_app, thousand_and_one):
 
 
 @pytest.mark.parametrize("limit", ["abc", "0", "-7", ""])
+@pytest.mark.data_dir_only
 def test_invalid_limit_means_the_default(make_app, thousand_and_one, limit):
     client = make_app(thousand_and_one).test_client()
     assert len(search(client, limit=limit)) == 1000
@@ -539,6 +541,7 @@ def test_deleting_a_dashboard_removes_its_stars(client, make_user, tmp_path):
 
 # --- search answers from the index ------------------------------------------------------------------------
 
+@pytest.mark.data_dir_only
 def test_search_reads_no_dashboard_file(client, opened_files):
     created = [create(client, f"Indexed {number}", tags=["t"]) for number in range(5)]
     star(client, created[0]["id"])
@@ -552,6 +555,7 @@ def test_search_reads_no_dashboard_file(client, opened_files):
     assert [path.name for path in opened_files if "dashboards" in path.parts] == ["indexed-2.json"]
 
 
+@pytest.mark.data_dir_only
 def test_search_answers_from_the_index_until_reconcile(make_app, client, tmp_path):
     for title in ("Before", "Neighbour"):
         create(client, title)

@@ -220,6 +220,7 @@ def test_expired_snapshot_is_not_served_nor_listed(client):
     assert listed_keys(client) == []
 
 
+@pytest.mark.data_dir_only
 def test_expired_snapshots_are_swept_on_start(make_app, tmp_path):
     client = make_app().test_client()
     expiring, lasting = created(client, expires=1)["key"], created(client)["key"]
@@ -258,6 +259,7 @@ def test_background_sweep_removes_expired_snapshots(make_app, tmp_path):
 
 
 
+@pytest.mark.data_dir_only
 def test_of_two_apps_with_a_sweeper_on_one_data_dir_only_the_first_sweeps(make_app, tmp_path):
     first = make_app(DASHSNAP_CLEANUP_INTERVAL=3600).test_client()
     created(first, expires=1)
@@ -420,6 +422,7 @@ def test_shared_options_describe_external_publishing(make_app):
         "externalEnabled": True}
 
 
+@pytest.mark.data_dir_only
 def test_unreadable_document_is_a_json_500_without_details(client, tmp_path, caplog):
     body = created(client)
     (path,) = (tmp_path / "data" / "snapshots").glob(f"*/{body['key']}.json")

@@ -30,6 +30,7 @@ def publish(client, **fields):
     return response.get_json()
 
 
+@pytest.mark.data_dir_only
 def test_external_snapshot_is_created_on_the_external_server(client, remote):
     body = publish(client, name="shared")
     assert body["url"] == f"{remote}/dashboard/snapshot/{body['key']}"  # the remote's page
@@ -38,6 +39,7 @@ def test_external_snapshot_is_created_on_the_external_server(client, remote):
     assert remote_copy["dashboard"] == DASHBOARD
 
 
+@pytest.mark.data_dir_only
 def test_external_snapshot_is_listed_locally_without_its_dashboard(client):
     body = publish(client, name="shared")
     listed = client.get("/api/dashboard/snapshots", headers=ADMIN).get_json()
@@ -47,12 +49,14 @@ def test_external_snapshot_is_listed_locally_without_its_dashboard(client):
     assert local["dashboard"] == {} and local["meta"]["externalUrl"] == body["url"]
 
 
+@pytest.mark.data_dir_only
 def test_supplied_keys_are_passed_to_the_external_server(client, remote):
     body = publish(client, key="chosen-view-key", deleteKey="chosen-delete-key")
     assert (body["key"], body["deleteKey"]) == ("chosen-view-key", "chosen-delete-key")
     assert requests.get(f"{remote}/api/snapshots/chosen-view-key", timeout=5).status_code == 200
 
 
+@pytest.mark.data_dir_only
 def test_deleting_by_key_deletes_on_the_external_server_too(client, remote):
     body = publish(client)
     assert client.delete(f"/api/snapshots/{body['key']}", headers=ADMIN).status_code == 200
@@ -60,12 +64,14 @@ def test_deleting_by_key_deletes_on_the_external_server_too(client, remote):
     assert client.get("/api/dashboard/snapshots", headers=ADMIN).get_json() == []
 
 
+@pytest.mark.data_dir_only
 def test_deleting_by_delete_key_deletes_on_the_external_server_too(client, remote):
     body = publish(client)
     assert client.get(f"/api/snapshots-delete/{body['deleteKey']}").status_code == 200
     assert requests.get(f"{remote}/api/snapshots/{body['key']}", timeout=5).status_code == 404
 
 
+@pytest.mark.data_dir_only
 def test_snapshot_already_gone_remotely_is_still_deleted_locally(client, remote):
     body = publish(client)
     requests.get(f"{remote}/api/snapshots-delete/{body['deleteKey']}", timeout=5)

@@ -42,6 +42,7 @@ def open_descriptors() -> int:
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in FIXTURES.glob("*.json")))
+@pytest.mark.data_dir_only
 def test_a_snapshot_answers_its_dashboard_as_the_bytes_stored(client, tmp_path, opened_files, name):
     dashboard = json.loads((FIXTURES / name).read_bytes())
     key = post(client, "/api/snapshots", {"dashboard": dashboard}).get_json()["key"]
@@ -57,6 +58,7 @@ def test_a_snapshot_answers_its_dashboard_as_the_bytes_stored(client, tmp_path, 
 
 
 @pytest.mark.parametrize("name", sorted(path.name for path in FIXTURES.glob("*.json")))
+@pytest.mark.data_dir_only
 def test_a_dashboard_answers_its_model_as_the_bytes_stored(client, tmp_path, name):
     model = {**json.loads((FIXTURES / name).read_bytes()), "id": None, "uid": None}
     saved = post(client, "/api/dashboards/db", {"dashboard": model}).get_json()
@@ -71,6 +73,7 @@ def test_a_dashboard_answers_its_model_as_the_bytes_stored(client, tmp_path, nam
         assert response.get_json()["meta"]["slug"] == saved["slug"]
 
 
+@pytest.mark.data_dir_only
 def test_a_large_snapshot_streams_through_a_real_server(client, live_server, tmp_path):
     dashboard = json.loads((FIXTURES / LARGE).read_bytes())
     key = post(client, "/api/snapshots", {"dashboard": dashboard}).get_json()["key"]
@@ -92,6 +95,7 @@ def test_a_large_body_left_unsent_gives_its_file_back(client):
     assert open_descriptors() <= before
 
 
+@pytest.mark.data_dir_only
 def test_a_snapshot_file_replaced_by_other_means_is_answered_from_what_it_holds(client, tmp_path):
     key = client.post("/api/snapshots", json={"dashboard": {"title": "Before"}}, headers=ADMIN).get_json()["key"]
     path = snapshot_file(tmp_path / "data", key)
@@ -106,6 +110,7 @@ def test_a_snapshot_file_replaced_by_other_means_is_answered_from_what_it_holds(
     assert page.status_code == 200 and b"After, edited by hand" in page.data
 
 
+@pytest.mark.data_dir_only
 def test_a_dashboard_in_another_layout_is_read_and_answered_whole(make_app, client, tmp_path):
     saved = client.post("/api/dashboards/db", json={"dashboard": {"title": "Laid Out", "panels": []}},
                         headers=ADMIN).get_json()

@@ -215,6 +215,7 @@ def test_workers_end_when_the_parent_is_killed(tmp_path, port):
     server.stop()
 
 
+@pytest.mark.data_dir_only
 def test_expired_snapshots_are_swept_by_one_process(make_app, tmp_path, port):
     from test_snapshots import created
 
