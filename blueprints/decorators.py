@@ -65,7 +65,8 @@ def query(schema: Schema) -> Callable[[Callable], Callable]:
         raise TypeError(f"{type(schema).__name__}: use QueryBoolean or QueryInteger for {', '.join(loose)}")
 
     # A query string always loads the same way, and clients repeat theirs (a dashboard's refresh, a backup's
-    # paging), so what a valid one loaded to is kept; each view gets its own copy to change.
+    # paging), so what a valid one loaded to is kept (a short one: the memory stays small whatever is sent);
+    # each view gets its own copy to change.
     @lru_cache(maxsize=256)
     def loaded(query_string: bytes) -> dict[str, Any]:
         return query_args(schema)
@@ -73,8 +74,8 @@ def query(schema: Schema) -> Callable[[Callable], Callable]:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def with_query(*args, **kwargs):
-            query = {name: list(value) if isinstance(value, list) else value
-                     for name, value in loaded(request.query_string).items()}
+            kept = loaded(request.query_string) if len(request.query_string) <= 1024 else query_args(schema)
+            query = {name: list(value) if isinstance(value, list) else value for name, value in kept.items()}
             return view(*args, query=query, **kwargs)
 
         return annotate(with_query, query=schema)
