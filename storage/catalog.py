@@ -111,8 +111,9 @@ class _Org:
         them; in title order, limit of them after skipping offset."""
         wanted = offset + limit
         if candidates is not None and len(candidates) < SCAN_MEMBERS_FROM:
-            return sorted(entry for entry in map(self.entries.__getitem__, candidates)
-                          if part in entry[FOLDED])[offset:wanted]
+            # A candidate may be a row the index has and this catalog not yet (written since it looked).
+            return sorted(entry for entry in map(self.entries.get, candidates)
+                          if entry is not None and part in entry[FOLDED])[offset:wanted]
         if not part and candidates is None:
             return self.order[offset:wanted]
         found = []
@@ -173,11 +174,11 @@ class DashboardCatalog:
         self.refresh()
         with self._lock:
             org = self._orgs.get(org_id) or _Org()
+            # The smallest set as it is (a tag's may hold most of the org; copying it cost more than the search),
+            # and intersections of it as new sets: the catalog's own are never changed here.
             candidates: set[int] | None = None
             for rowids in sorted([org.by_tag.get(tag, set()) for tag in set(tags)] + among, key=len):
-                candidates = set(rowids) if candidates is None else candidates & rowids
-            if candidates is not None:
-                candidates &= org.entries.keys()  # the index may list a row written since the catalog looked
+                candidates = rowids if candidates is None else candidates & rowids
             return [_hit(entry) for entry in org.search(part, candidates, limit, offset)]
 
     def tags(self, org_id: int, visible: tuple[list[str], list[str]] | None = None) -> list[dict]:
