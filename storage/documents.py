@@ -347,8 +347,9 @@ def scan_documents(root: Path, pattern: str) -> dict[str, tuple[int, int]]:
     folder_pattern, _, name_pattern = pattern.rpartition("/")
     name_match = re.compile(fnmatch.translate(name_pattern)).match
     found = {}
-    for folder in glob.glob(folder_pattern, root_dir=root) if folder_pattern else [""]:
-        prefix = f"{folder}/" if folder else ""
+    # A trailing slash globs folders only: without it, each of the files beside them (100,000 dashboards in
+    # one folder) would be tried as a folder too.
+    for folder in glob.glob(f"{folder_pattern}/", root_dir=root) if folder_pattern else [""]:
         try:
             entries = os.scandir(os.path.join(root, folder))
         except (FileNotFoundError, NotADirectoryError):
@@ -361,7 +362,7 @@ def scan_documents(root: Path, pattern: str) -> dict[str, tuple[int, int]]:
                     except FileNotFoundError:
                         continue
                     if stat.S_ISREG(status.st_mode):
-                        found[prefix + entry.name] = (status.st_mtime_ns, status.st_size)
+                        found[folder + entry.name] = (status.st_mtime_ns, status.st_size)
     return found
 
 
