@@ -267,3 +267,17 @@ def test_an_unreachable_database_is_named_without_its_password(tmp_path, monkeyp
     assert result.exit_code == 1
     assert "cannot reach the database PostgreSQL database 'backups' on 127.0.0.1:" in result.output
     assert "hunter2" not in result.output
+
+
+def test_a_search_as_soon_as_the_server_answers_finds_every_dashboard(make_app, data_dir, tmp_path):
+    client = make_app(data_dir).test_client()
+    titles = sorted(f"Board {number:03}" for number in range(300))
+    for title in titles:
+        client.post("/api/dashboards/db", json={"dashboard": {"title": title, "tags": ["kept"]}}, headers=ADMIN)
+    port = free_port()
+    server = start(["serve", "--data", str(data_dir)], cwd=tmp_path, GF_SERVER_HTTP_PORT=str(port))
+    try:  # the search catalog loads in the background once the server answers: a search waits for it
+        found = requests.get(f"http://127.0.0.1:{port}/api/search", params={"tag": "kept"}, headers=ADMIN, timeout=10)
+        assert [hit["title"] for hit in found.json()] == titles
+    finally:
+        server.stop()
