@@ -22,7 +22,7 @@ from .blueprints.context import EXTENSION
 from .config import ConfigError, database_settings, describe_database, load_config
 from .schemas.base import ORG_ROLES
 from .schemas.users import MIN_PASSWORD_LENGTH, UserCreateSchema
-from .storage import UNAVAILABLE, Conflict, DataDirInUse, ServingLock, Store, open_store, rebuild_index
+from .storage import Conflict, DataDirInUse, ServingLock, Store, open_store, rebuild_index, unavailable
 from .storage.backup import BackupError, export_archive, export_database, import_archive, import_into_database
 from .version import DASHSNAP_VERSION
 
@@ -95,7 +95,7 @@ def _database_store(config_file: str | None, data_dir: str | None) -> Iterator[t
     name = describe_database(database)
     try:
         store = open_store(Path(settings["DASHSNAP_DATA_DIR"]), database)
-    except UNAVAILABLE as error:
+    except unavailable() as error:
         raise click.ClickException(f"cannot reach the database {name}: {error}") from None
     try:
         yield store, name

@@ -11,7 +11,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from .storage import STORE_FAILURES, Store
+from .storage import Store, store_failures
 
 # The classic text format, which generate_latest writes and Grafana serves. Newer clients name version 1.0.0
 # as the latest, which Prometheus servers before 3.0 do not know.
@@ -31,7 +31,7 @@ class StoreTotals(Collector):
     def collect(self) -> Iterator[Metric]:
         try:
             dashboards, snapshots = self.store.dashboards.count(), self.store.snapshots.count()
-        except STORE_FAILURES as error:
+        except store_failures() as error:
             # Left out rather than failing the scrape, so the rest of the metrics are still served.
             log.warning("cannot count dashboards and snapshots for /metrics: %s", error)
             return

@@ -31,7 +31,7 @@ from waitress.server import create_server
 
 from .app import create_app
 from .blueprints.context import EXTENSION
-from .storage import STORE_FAILURES, ServingLock
+from .storage import ServingLock, store_failures
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # waitress sends 18,000 bytes per send() and reads 8,192 per recv() by default, so a 20 KB answer took two turns
@@ -133,7 +133,7 @@ def settle(app: Flask) -> None:
     def settling() -> None:
         try:
             app.extensions[EXTENSION].store.dashboards.load_catalog()
-        except STORE_FAILURES as error:  # the first search loads it then
+        except store_failures() as error:  # the first search loads it then
             log.warning("the search catalog is not loaded yet: %s", error)
         gc.collect()
         gc.freeze()

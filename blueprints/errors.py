@@ -10,7 +10,7 @@ import logging
 from flask import Blueprint, Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from ..storage import STORE_FAILURES, UNAVAILABLE
+from ..storage import store_failures, unavailable
 from .context import state
 from .responses import json_response
 
@@ -85,9 +85,9 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    if isinstance(error, STORE_FAILURES):
+    if isinstance(error, store_failures()):
         state().metrics.count_store_error(error)
-    if isinstance(error, UNAVAILABLE):
+    if isinstance(error, unavailable()):
         # The error's text can name the database's address; the log has it, the caller needs only to retry.
         log.warning("the database is unavailable: %s", error)
         return error_response(503, "The database is unavailable; try again shortly")

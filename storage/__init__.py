@@ -12,7 +12,7 @@ from .annotations import AnnotationStore
 from .dashboards import DashboardStore, Save
 from .datasources import DatasourceStore
 from .documents import DataDirInUse, ServingLock, UnsafeName
-from .errors import STORE_FAILURES, UNAVAILABLE, Conflict, Invalid, Missing
+from .errors import Conflict, Invalid, Missing, store_failures, unavailable
 from .file_dashboards import FileDashboards
 from .folders import FolderStore
 from .index import INDEX_FILE, Index
@@ -23,8 +23,8 @@ from .snapshots import SnapshotStore
 from .stars import StarStore
 from .teams import TeamStore
 
-__all__ = ["STORE_FAILURES", "UNAVAILABLE", "Conflict", "DataDirInUse", "FileDashboards", "Invalid", "Missing", "Save",
-           "ServingLock", "Store", "UnsafeName", "open_store", "rebuild_index"]
+__all__ = ["Conflict", "DataDirInUse", "FileDashboards", "Invalid", "Missing", "Save",
+           "ServingLock", "Store", "UnsafeName", "open_store", "rebuild_index", "store_failures", "unavailable"]
 log = logging.getLogger(__name__)
 
 

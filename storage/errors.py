@@ -1,15 +1,24 @@
 """What the store raises; the web layer turns each into Grafana's answer."""
 import sqlite3
+import sys
 
-import psycopg
 from filelock import Timeout as LockTimeout
-from psycopg_pool import PoolTimeout
 
-# A shared database that cannot be reached now (down, restarting, or every connection busy): worth a retry.
-UNAVAILABLE = (psycopg.OperationalError, PoolTimeout)
-# The ways the disk, the index, the database or a lock can fail under any store call (as opposed to Conflict and
-# Missing, which are answers about the data).
-STORE_FAILURES = (OSError, sqlite3.Error, LockTimeout, psycopg.Error, PoolTimeout)
+
+# Functions, not tuples, so that a server on the data dir never imports psycopg (a tenth of its start-up): until
+# a PostgreSQL store has loaded it, no psycopg error can be raised. `except store_failures():` asks when it is met.
+def unavailable() -> tuple[type[BaseException], ...]:
+    """A shared database that cannot be reached now (down, restarting, or every connection busy): worth a retry."""
+    if "psycopg_pool" not in sys.modules:
+        return ()
+    return sys.modules["psycopg"].OperationalError, sys.modules["psycopg_pool"].PoolTimeout
+
+
+def store_failures() -> tuple[type[BaseException], ...]:
+    """The ways the disk, the index, the database or a lock can fail under any store call (as opposed to Conflict
+    and Missing, which are answers about the data)."""
+    database = (sys.modules["psycopg"].Error, *unavailable()) if "psycopg_pool" in sys.modules else ()
+    return OSError, sqlite3.Error, LockTimeout, *database
 
 
 class Conflict(Exception):

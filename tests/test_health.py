@@ -3,7 +3,6 @@ cannot be written."""
 import shutil
 
 import pytest
-
 from dashsnap.blueprints import health
 from dashsnap.version import GRAFANA_API_VERSION
 
