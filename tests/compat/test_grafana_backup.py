@@ -366,7 +366,8 @@ def test_a_data_dir_moved_into_postgresql_and_back_saves_the_same_backup(make_ap
     dashsnap_command("export", "--data", str(tmp_path / "data"), str(tmp_path / "data.tar.gz"))
 
     url = make_database()
-    on_database = {"GF_DATABASE_TYPE": "postgres", "GF_DATABASE_URL": url}
+    # A data dir of its own too: without one the command would use ./data, the checkout's.
+    on_database = {"GF_DATABASE_TYPE": "postgres", "GF_DATABASE_URL": url, "GF_PATHS_DATA": str(tmp_path / "cli")}
     assert "imported" in dashsnap_command("import", str(tmp_path / "data.tar.gz"), **on_database)
     moved = on_data_dir(make_app, tmp_path / "unused", **on_postgres(url))
     assert members(saved(folder(tmp_path / "from-postgres"), moved)) == before
