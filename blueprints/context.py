@@ -28,7 +28,7 @@ class DashSnapState:
     metrics: Metrics
     url_prefix: str = ""   # where the app mounted dashsnap's routes ("" when dashsnap is the app)
     openapi: dict[str, Any] | None = None  # the OpenAPI document, built on its first request
-    data_dir_checked: tuple[float, bool] | None = None  # (monotonic time, writable) of health's last check
+    store_checked: tuple[float, bool] | None = None  # (monotonic time, writable) of health's last check
 
 
 def state() -> DashSnapState:
